@@ -1,0 +1,98 @@
+"""derm-onto: a dermatology ontology as a validated, queryable, trainable artefact.
+
+Only the names in ``__all__`` are the stable public API. They are loaded lazily, so
+``import derm_onto`` (and the command line's ``--help``) stays fast.
+
+>>> import derm_onto
+>>> onto = derm_onto.load(derm_onto.bundled_ontology_path())
+>>> len(onto.conditions) > 0
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Concept": "derm_onto.model",
+    "ConceptCategory": "derm_onto.model",
+    "Condition": "derm_onto.model",
+    "DermOntoError": "derm_onto.errors",
+    "Finding": "derm_onto.model",
+    "FindingCategory": "derm_onto.model",
+    "Ontology": "derm_onto.model",
+    "OntologyLoadError": "derm_onto.errors",
+    "OntologyValidationError": "derm_onto.errors",
+    "Synonym": "derm_onto.model",
+    "SynonymType": "derm_onto.model",
+    "UnknownTermError": "derm_onto.errors",
+    "ValidationFinding": "derm_onto.validate:Finding",
+    "bundled_ontology_path": "derm_onto.resources",
+    "dump": "derm_onto.jsonio",
+    "dumps": "derm_onto.jsonio",
+    "load": "derm_onto.jsonio",
+    "validate_document": "derm_onto.validate",
+    "validate_file": "derm_onto.validate",
+}
+
+__all__ = [
+    "Concept",
+    "ConceptCategory",
+    "Condition",
+    "DermOntoError",
+    "Finding",
+    "FindingCategory",
+    "Ontology",
+    "OntologyLoadError",
+    "OntologyValidationError",
+    "Synonym",
+    "SynonymType",
+    "UnknownTermError",
+    "ValidationFinding",
+    "__version__",
+    "bundled_ontology_path",
+    "dump",
+    "dumps",
+    "load",
+    "validate_document",
+    "validate_file",
+]
+
+if TYPE_CHECKING:
+    from derm_onto.errors import (
+        DermOntoError,
+        OntologyLoadError,
+        OntologyValidationError,
+        UnknownTermError,
+    )
+    from derm_onto.jsonio import dump, dumps, load
+    from derm_onto.model import (
+        Concept,
+        ConceptCategory,
+        Condition,
+        Finding,
+        FindingCategory,
+        Ontology,
+        Synonym,
+        SynonymType,
+    )
+    from derm_onto.resources import bundled_ontology_path
+    from derm_onto.validate import Finding as ValidationFinding
+    from derm_onto.validate import validate_document, validate_file
+
+
+def __getattr__(name: str) -> Any:
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'derm_onto' has no attribute {name!r}")
+    module_name, _, attribute = target.partition(":")
+    value = getattr(importlib.import_module(module_name), attribute or name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,287 @@
+"""Read and write the project's ontology JSON.
+
+Reading is strict in the ways JSON parsers usually are not: duplicate keys inside one object,
+``NaN``/``Infinity``, non-UTF-8 bytes, an empty file and absurd nesting are each reported as
+an :class:`~derm_onto.errors.OntologyLoadError` naming the file and the problem.
+
+Writing is canonical: sorted keys, 2-space indent, UTF-8 (no ASCII escapes), a final
+newline; entries sorted by id and the unordered lists inside them (parents, xrefs, synonyms,
+...) sorted, empty fields left out. A canonical file loads and dumps back byte for byte.
+
+>>> import tempfile, pathlib
+>>> from derm_onto.model import Condition, Ontology
+>>> onto = Ontology(id="demo", title="Demo", base_iri="https://example.org/demo/",
+...                 prefixes={"DEMO": "https://example.org/demo/DEMO_"},
+...                 conditions=(Condition(id="DEMO:0000001", label="acne vulgaris"),))
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.json"
+>>> dump(onto, path)
+>>> load(path) == onto
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from derm_onto.errors import OntologyLoadError, OntologyValidationError
+from derm_onto.files import atomic_write
+from derm_onto.model import (
+    KINDS,
+    Concept,
+    ConceptCategory,
+    Condition,
+    Finding,
+    FindingCategory,
+    Ontology,
+    Synonym,
+    SynonymType,
+    Term,
+)
+
+PathLike = str | os.PathLike[str]
+
+#: No ontology file needs more; deeper documents are rejected before anything walks them.
+MAX_NESTING = 32
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str, owner: str | None) -> None:
+        self.key = key
+        self.owner = owner
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            owner = next((v for k, v in pairs if k == "id" and isinstance(v, str)), None)
+            raise _DuplicateKeyError(key, owner)
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _nesting_depth_exceeds(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def parse_json(data: bytes, source: str = "<bytes>") -> Any:
+    """Parse JSON bytes strictly; any problem raises :class:`OntologyLoadError`.
+
+    >>> parse_json(b'{"a": 1}')
+    {'a': 1}
+    >>> parse_json(b'{"a": 1, "a": 2}', "x.json")
+    Traceback (most recent call last):
+    ...
+    derm_onto.errors.OntologyLoadError: x.json: duplicate key 'a' in one JSON object
+    """
+    if not data.strip():
+        raise OntologyLoadError(source, "empty_file", "file is empty")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise OntologyLoadError(
+            source, "not_utf8", f"not UTF-8: byte 0x{bad} at offset {exc.start}"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_constant=_reject_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise OntologyLoadError(
+            source,
+            "invalid_json",
+            f"not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}",
+        ) from None
+    except _DuplicateKeyError as exc:
+        where = f" (in the entry {exc.owner!r})" if exc.owner else ""
+        raise OntologyLoadError(
+            source, "duplicate_key", f"duplicate key {exc.key!r} in one JSON object{where}"
+        ) from None
+    except RecursionError:
+        raise OntologyLoadError(source, "too_deep", "JSON nested too deeply to read") from None
+    except ValueError as exc:  # NaN / Infinity, or numbers too large to convert
+        raise OntologyLoadError(source, "invalid_json", f"not valid JSON: {exc}") from None
+    if _nesting_depth_exceeds(value, MAX_NESTING):
+        raise OntologyLoadError(
+            source, "too_deep", f"JSON nested more than {MAX_NESTING} levels deep"
+        )
+    return value
+
+
+def read_json(path: PathLike) -> Any:
+    """Read and strictly parse a JSON file (see :func:`parse_json`)."""
+    source = os.fspath(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise OntologyLoadError(source, "not_found", "no such file") from None
+    except IsADirectoryError:
+        raise OntologyLoadError(source, "unreadable", "is a directory, not a file") from None
+    except OSError as exc:
+        raise OntologyLoadError(source, "unreadable", f"cannot read: {exc.strerror}") from None
+    return parse_json(data, source)
+
+
+def read_document(path: PathLike) -> dict[str, Any]:
+    """Read a JSON file that must hold one object (an ontology document)."""
+    value = read_json(path)
+    if not isinstance(value, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(value), "a number"
+        )
+        raise OntologyLoadError(
+            os.fspath(path), "not_object", f"top level is {kind}; an ontology file holds one object"
+        )
+    return value
+
+
+# -- dict <-> model ---------------------------------------------------------------------
+def _term_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": entry["id"],
+        "label": entry["label"],
+        "parents": tuple(entry.get("parents", ())),
+        "synonyms": tuple(
+            Synonym(s["text"], SynonymType(s.get("type", "exact")))
+            for s in entry.get("synonyms", ())
+        ),
+        "definition": entry.get("definition"),
+        "xrefs": tuple(entry.get("xrefs", ())),
+        "provenance": tuple(entry.get("provenance", ())),
+    }
+
+
+def from_dict(data: Mapping[str, Any]) -> Ontology:
+    """Build the model from a schema-valid document (use :func:`load` for files)."""
+    conditions = tuple(
+        Condition(
+            **_term_fields(e),
+            concepts=tuple(e.get("concepts", ())),
+            findings=tuple(e.get("findings", ())),
+        )
+        for e in data.get("conditions", ())
+    )
+    concepts = tuple(
+        Concept(
+            **_term_fields(e),
+            category=ConceptCategory(e["category"]) if "category" in e else None,
+        )
+        for e in data.get("concepts", ())
+    )
+    findings = tuple(
+        Finding(
+            **_term_fields(e),
+            category=FindingCategory(e["category"]) if "category" in e else None,
+        )
+        for e in data.get("findings", ())
+    )
+    return Ontology(
+        id=data["id"],
+        title=data["title"],
+        base_iri=data["base_iri"],
+        prefixes=dict(data["prefixes"]),
+        description=data.get("description", ""),
+        version=data.get("version", ""),
+        license=data.get("license", ""),
+        levels=tuple(data.get("levels", ())),
+        conditions=conditions,
+        concepts=concepts,
+        findings=findings,
+    )
+
+
+def _term_dict(term: Term) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": term.id, "label": term.label}
+    if term.parents:
+        out["parents"] = sorted(set(term.parents))
+    if term.synonyms:
+        out["synonyms"] = [
+            {"text": s.text, "type": s.type.value}
+            for s in sorted(set(term.synonyms), key=lambda s: (s.text, s.type.value))
+        ]
+    if term.definition:
+        out["definition"] = term.definition
+    if term.xrefs:
+        out["xrefs"] = sorted(set(term.xrefs))
+    if term.provenance:
+        out["provenance"] = sorted(set(term.provenance))
+    if isinstance(term, Condition):
+        if term.concepts:
+            out["concepts"] = sorted(set(term.concepts))
+        if term.findings:
+            out["findings"] = sorted(set(term.findings))
+    elif isinstance(term, Concept | Finding) and term.category is not None:
+        out["category"] = term.category.value
+    return out
+
+
+def to_dict(ontology: Ontology) -> dict[str, Any]:
+    """The canonical document of an ontology (entries sorted by id, lists sorted)."""
+    out: dict[str, Any] = {
+        "id": ontology.id,
+        "title": ontology.title,
+        "base_iri": ontology.base_iri,
+        "prefixes": dict(sorted(ontology.prefixes.items())),
+    }
+    for key in ("description", "version", "license"):
+        if getattr(ontology, key):
+            out[key] = getattr(ontology, key)
+    if ontology.levels:
+        out["levels"] = list(ontology.levels)
+    for kind in KINDS:
+        out[kind] = [_term_dict(t) for t in sorted(ontology.entries(kind), key=lambda t: t.id)]
+    return out
+
+
+def canonical_bytes(document: Mapping[str, Any]) -> bytes:
+    """Serialise a document in canonical form."""
+    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def dumps(ontology: Ontology) -> bytes:
+    """The canonical bytes of an ontology."""
+    return canonical_bytes(to_dict(ontology))
+
+
+def dump(ontology: Ontology, path: PathLike) -> None:
+    """Write an ontology in canonical form, atomically (a temporary file, then a rename)."""
+    data = dumps(ontology)
+    with atomic_write(path) as handle:
+        handle.write(data)
+
+
+def load(path: PathLike) -> Ontology:
+    """Read, validate and build an ontology.
+
+    Raises :class:`OntologyLoadError` when the file cannot be read as JSON and
+    :class:`OntologyValidationError` when it has error-level findings (warnings pass).
+    """
+    from derm_onto.validate import validate_document
+
+    source = os.fspath(path)
+    document = read_document(path)
+    findings = validate_document(document)
+    if any(f.severity == "error" for f in findings):
+        raise OntologyValidationError(source, findings)
+    return from_dict(document)

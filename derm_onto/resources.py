@@ -1,0 +1,44 @@
+"""Where the bundled data lives: ``ontology/``, ``schemas/`` and ``queries/``.
+
+In a wheel they are shipped inside the package (``derm_onto/_data/...``) and found with
+:mod:`importlib.resources`; in a source checkout (an editable install or the tests) they are
+the top-level folders of the repository.
+
+>>> data_dir("schemas").joinpath("ontology.schema.json").is_file()
+True
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Literal
+
+Folder = Literal["ontology", "schemas", "queries"]
+
+#: The bundled ontology ``derm-onto`` commands use when no path is given.
+DEFAULT_ONTOLOGY = "derm1m.json"
+#: The small hand-written ontology kept for examples and quick experiments.
+STARTER_ONTOLOGY = "starter.json"
+
+
+def data_dir(folder: Folder) -> Traversable:
+    """The folder of bundled data files called ``folder``."""
+    packaged = resources.files("derm_onto").joinpath("_data", folder)
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / folder
+
+
+def bundled_ontology_path(name: str = DEFAULT_ONTOLOGY) -> Path:
+    """A filesystem path to a bundled ontology file (the default one unless named)."""
+    path = data_dir("ontology").joinpath(name)
+    if not path.is_file() and name == DEFAULT_ONTOLOGY:
+        path = data_dir("ontology").joinpath(STARTER_ONTOLOGY)
+    return Path(str(path))
+
+
+def schema_path() -> Path:
+    """The path of the ontology JSON Schema."""
+    return Path(str(data_dir("schemas").joinpath("ontology.schema.json")))

@@ -1,0 +1,479 @@
+"""Validate an ontology document: JSON Schema first, then semantic checks.
+
+Every problem becomes a :class:`Finding` with a severity, a short code, a JSON pointer into
+the document (``/conditions/17/parents/0``) and a sentence a curator can act on. A run
+returns all findings, never only the first. The semantic checks follow ROBOT's ``report``:
+
+============================  ========  =====================================================
+code                          severity  meaning
+============================  ========  =====================================================
+(schema codes)                error     ``unknown_key``, ``missing_key``, ``wrong_type``,
+                                        ``invalid_id``, ``invalid_xref``, ``invalid_value``,
+                                        ``duplicate_item``
+duplicate_id                  error     two entries share an id
+undeclared_prefix             error     an id or xref uses a prefix not in ``prefixes``
+invalid_xref                  error     an xref's local part does not fit its scheme
+dangling_reference            error     a parent, concept or finding id that does not exist
+wrong_kind                    error     a reference to an entry of the wrong kind
+cycle                         error     the parent links form a cycle (ids named)
+duplicate_label               error     two entries of a kind share a label (case and
+                                        spacing ignored)
+label_whitespace              warning   leading, trailing or repeated white space
+synonym_is_label              warning   a synonym equal to the entry's own label
+synonym_clash                 warning   a synonym equal to another entry's label
+shared_exact_synonym          warning   two entries of a kind share an exact synonym
+missing_definition            info      an entry without a definition
+============================  ========  =====================================================
+
+>>> doc = {"id": "demo", "title": "Demo", "base_iri": "https://example.org/demo/",
+...        "prefixes": {"DEMO": "https://example.org/demo/DEMO_"},
+...        "conditions": [{"id": "DEMO:1", "label": "acne", "parents": ["DEMO:2"]}],
+...        "concepts": [], "findings": []}
+>>> [f.code for f in validate_document(doc)]
+['dangling_reference', 'missing_definition']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from derm_onto.errors import OntologyLoadError
+from derm_onto.jsonio import read_document
+from derm_onto.model import KINDS
+from derm_onto.resources import schema_path
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER: dict[Severity, int] = {"error": 0, "warning": 1, "info": 2}
+
+#: Local-id patterns of well-known xref schemes; other declared schemes are only CURIE-checked.
+XREF_PATTERNS: Mapping[str, re.Pattern[str]] = {
+    "ICD10CM": re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?"),
+    "ICD10": re.compile(r"[A-Z][0-9][0-9](\.[0-9]{1,2})?"),
+    "HP": re.compile(r"[0-9]{7}"),
+    "DOID": re.compile(r"[0-9]+"),
+    "MONDO": re.compile(r"[0-9]{7}"),
+    "UMLS": re.compile(r"C[0-9]{7}"),
+    "NCIT": re.compile(r"C[0-9]+"),
+    "MESH": re.compile(r"[A-Z][0-9]+"),
+    "SNOMEDCT": re.compile(r"[0-9]{6,18}"),
+    "ORPHA": re.compile(r"[0-9]+"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One validation result.
+
+    >>> Finding("error", "cycle", "/conditions/0", "on a cycle").format("x.json")
+    'x.json:/conditions/0: error cycle: on a cycle'
+    """
+
+    severity: Severity
+    code: str
+    path: str
+    message: str
+
+    def format(self, source: str) -> str:
+        """The one-line form ``SOURCE:/json/path: severity code: message``."""
+        return f"{source}:{self.path}: {self.severity} {self.code}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        """A plain dict, for JSON output."""
+        return asdict(self)
+
+
+def pointer(*parts: str | int) -> str:
+    """A JSON pointer (RFC 6901) from path parts.
+
+    >>> pointer("conditions", 17, "parents", 0)
+    '/conditions/17/parents/0'
+    """
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+# -- JSON Schema -------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _schema_finding(error: Any) -> Iterator[Finding]:
+    path = list(error.absolute_path)
+    where = pointer(*path)
+    kind, instance = error.validator, error.instance
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in sorted(set(instance) - set(allowed)):
+            hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+            yield Finding("error", "unknown_key", pointer(*path, key), f"unknown key {key!r}{hint}")
+        return
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        yield Finding("error", "missing_key", where, f"missing required key {missing!r}")
+    elif kind == "type":
+        expected = error.validator_value
+        expected = expected if isinstance(expected, str) else " or ".join(expected)
+        got = _JSON_TYPES.get(type(instance), "a value")
+        yield Finding("error", "wrong_type", where, f"expected {expected}, found {got}")
+    elif kind == "pattern" and error.schema_path and "propertyNames" in error.schema_path:
+        yield Finding(
+            "error",
+            "invalid_value",
+            where,
+            f"prefix {_short(instance)} must start with a letter and hold only letters, "
+            "digits, '_', '.', '-'",
+        )
+    elif kind == "pattern":
+        is_xref = len(path) >= 2 and path[-2] == "xrefs"
+        if is_xref:
+            yield Finding(
+                "error",
+                "invalid_xref",
+                where,
+                f"{_short(instance)} is not a CURIE of the form PREFIX:local",
+            )
+        elif (path and path[-1] == "id") or (
+            len(path) >= 2 and path[-2] in ("parents", "concepts", "findings")
+        ):
+            yield Finding(
+                "error",
+                "invalid_id",
+                where,
+                f"{_short(instance)} is not an id of the form PREFIX:local "
+                "(letters, digits, '_', '.', '-')",
+            )
+        else:
+            desc = error.schema.get("description", "")
+            yield Finding(
+                "error",
+                "invalid_value",
+                where,
+                f"{_short(instance)} is not a valid value here. {desc}".strip(),
+            )
+    elif kind == "enum":
+        options = ", ".join(str(v) for v in error.validator_value)
+        yield Finding(
+            "error", "invalid_value", where, f"{_short(instance)} is not one of: {options}"
+        )
+    elif kind == "uniqueItems":
+        seen: list[Any] = []
+        for item in instance:
+            if item in seen:
+                yield Finding("error", "duplicate_item", where, f"lists {_short(item)} twice")
+                break
+            seen.append(item)
+    elif kind in ("minLength", "minProperties", "minItems"):
+        yield Finding("error", "invalid_value", where, "must not be empty")
+    else:
+        yield Finding("error", "invalid_value", where, error.message[:200])
+
+
+def schema_findings(document: Any) -> list[Finding]:
+    """Findings of the JSON Schema check alone, sorted by path."""
+    errors = sorted(
+        _validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    findings: list[Finding] = []
+    for error in errors:
+        findings.extend(_schema_finding(error))
+    return findings
+
+
+# -- semantic checks ---------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    kind: str
+    index: int
+    data: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        value = self.data["id"]
+        assert isinstance(value, str)
+        return value
+
+    @property
+    def label(self) -> str | None:
+        value = self.data.get("label")
+        return value if isinstance(value, str) else None
+
+    def path(self, *parts: str | int) -> str:
+        return pointer(self.kind, self.index, *parts)
+
+    def strings(self, key: str) -> Iterator[tuple[int, str]]:
+        value = self.data.get(key)
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, str):
+                    yield i, item
+
+    def synonyms(self) -> Iterator[tuple[int, str, str]]:
+        value = self.data.get("synonyms")
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict) and isinstance(item.get("text"), str):
+                    yield i, item["text"], str(item.get("type", "exact"))
+
+    def describe(self) -> str:
+        return f"{self.id} ({self.label!r})" if self.label else self.id
+
+
+def _entries(document: Mapping[str, Any]) -> list[_Entry]:
+    entries = []
+    for kind in KINDS:
+        items = document.get(kind)
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    entries.append(_Entry(kind, index, item))
+    return entries
+
+
+def normalise_label(text: str) -> str:
+    """The key labels are compared by: case-folded, white space collapsed.
+
+    >>> normalise_label("  Acne   Vulgaris ")
+    'acne vulgaris'
+    """
+    return " ".join(text.split()).casefold()
+
+
+def _check_ids(entries: Sequence[_Entry], prefixes: Mapping[str, Any]) -> Iterator[Finding]:
+    first: dict[str, _Entry] = {}
+    for entry in entries:
+        if entry.id in first:
+            other = first[entry.id]
+            yield Finding(
+                "error",
+                "duplicate_id",
+                entry.path("id"),
+                f"id {entry.id} is already used by {other.path()} ({other.label!r})",
+            )
+        else:
+            first[entry.id] = entry
+    for entry in entries:
+        refs = [(entry.path("id"), entry.id, "id")]
+        refs += [(entry.path("xrefs", i), x, "xref") for i, x in entry.strings("xrefs")]
+        for path, curie, what in refs:
+            prefix, sep, local = curie.partition(":")
+            if not sep:
+                continue  # the schema reports malformed CURIEs
+            if prefix not in prefixes:
+                yield Finding(
+                    "error",
+                    "undeclared_prefix",
+                    path,
+                    f"{what} {curie} uses prefix {prefix!r}, which is not declared in /prefixes",
+                )
+            elif (
+                what == "xref"
+                and prefix in XREF_PATTERNS
+                and not XREF_PATTERNS[prefix].fullmatch(local)
+            ):
+                yield Finding(
+                    "error", "invalid_xref", path, f"{curie} is not a well-formed {prefix} code"
+                )
+
+
+def _check_references(entries: Sequence[_Entry]) -> Iterator[Finding]:
+    kind_of: dict[str, str] = {}
+    for entry in entries:
+        kind_of.setdefault(entry.id, entry.kind)
+    singular = {"conditions": "condition", "concepts": "concept", "findings": "finding"}
+    for entry in entries:
+        fields = [("parents", entry.kind)]
+        if entry.kind == "conditions":
+            fields += [("concepts", "concepts"), ("findings", "findings")]
+        for field, expected in fields:
+            for i, ref in entry.strings(field):
+                actual = kind_of.get(ref)
+                if actual is None:
+                    yield Finding(
+                        "error",
+                        "dangling_reference",
+                        entry.path(field, i),
+                        f"{field[:-1] if field != 'parents' else 'parent'} {ref} of "
+                        f"{entry.describe()} does not exist",
+                    )
+                elif actual != expected:
+                    yield Finding(
+                        "error",
+                        "wrong_kind",
+                        entry.path(field, i),
+                        f"{ref} is a {singular[actual]}, but {field} of a "
+                        f"{singular[entry.kind]} must name {expected}",
+                    )
+
+
+def _check_cycles(entries: Sequence[_Entry]) -> Iterator[Finding]:
+    import networkx as nx
+
+    graph: Any = nx.DiGraph()
+    first: dict[str, _Entry] = {}
+    for entry in entries:
+        first.setdefault(entry.id, entry)
+        for _, parent in entry.strings("parents"):
+            graph.add_edge(entry.id, parent)
+    for component in sorted(nx.strongly_connected_components(graph), key=min):
+        if len(component) == 1:
+            (node,) = component
+            if not graph.has_edge(node, node):
+                continue
+        cycle = [u for u, _ in nx.find_cycle(graph.subgraph(component))]
+        start = cycle.index(min(cycle))
+        cycle = cycle[start:] + cycle[:start]
+        anchor = first.get(cycle[0])
+        path = anchor.path("parents") if anchor else ""
+        yield Finding(
+            "error",
+            "cycle",
+            path,
+            "parent links form a cycle (each id's parent is the next): "
+            + " -> ".join([*cycle, cycle[0]]),
+        )
+
+
+def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
+    by_kind: dict[str, list[_Entry]] = {}
+    for entry in entries:
+        by_kind.setdefault(entry.kind, []).append(entry)
+    for group in by_kind.values():
+        labels: dict[str, _Entry] = {}
+        for entry in group:
+            if entry.label is None:
+                continue
+            key = normalise_label(entry.label)
+            if key in labels:
+                other = labels[key]
+                yield Finding(
+                    "error",
+                    "duplicate_label",
+                    entry.path("label"),
+                    f"label {entry.label!r} is also the label of {other.id} ({other.path()})",
+                )
+            else:
+                labels[key] = entry
+        exact: dict[str, _Entry] = {}
+        for entry in group:
+            if entry.label is not None and entry.label != " ".join(entry.label.split()):
+                yield Finding(
+                    "warning",
+                    "label_whitespace",
+                    entry.path("label"),
+                    f"label {entry.label!r} has leading, trailing or repeated spaces",
+                )
+            own = normalise_label(entry.label) if entry.label is not None else None
+            for i, text, kind in entry.synonyms():
+                key = normalise_label(text)
+                if text != " ".join(text.split()):
+                    yield Finding(
+                        "warning",
+                        "label_whitespace",
+                        entry.path("synonyms", i, "text"),
+                        f"synonym {text!r} has leading, trailing or repeated spaces",
+                    )
+                if key == own:
+                    yield Finding(
+                        "warning",
+                        "synonym_is_label",
+                        entry.path("synonyms", i),
+                        f"synonym {text!r} repeats the entry's own label",
+                    )
+                elif key in labels and labels[key].id != entry.id:
+                    other = labels[key]
+                    yield Finding(
+                        "warning",
+                        "synonym_clash",
+                        entry.path("synonyms", i),
+                        f"synonym {text!r} of {entry.id} is the label of {other.id}",
+                    )
+                if kind in ("exact", "abbreviation"):
+                    holder = exact.setdefault(key, entry)
+                    if holder.id != entry.id:
+                        yield Finding(
+                            "warning",
+                            "shared_exact_synonym",
+                            entry.path("synonyms", i),
+                            f"exact synonym {text!r} of {entry.id} is also an exact "
+                            f"synonym of {holder.id}: a matcher cannot tell them apart",
+                        )
+
+
+def _check_definitions(entries: Sequence[_Entry]) -> Iterator[Finding]:
+    for entry in entries:
+        if not isinstance(entry.data.get("definition"), str):
+            yield Finding(
+                "info", "missing_definition", entry.path(), f"{entry.describe()} has no definition"
+            )
+
+
+def semantic_findings(document: Mapping[str, Any]) -> list[Finding]:
+    """Findings of the semantic checks alone (robust to schema-invalid documents)."""
+    entries = _entries(document)
+    prefixes = document.get("prefixes")
+    prefixes = prefixes if isinstance(prefixes, dict) else {}
+    checks: Iterable[Iterator[Finding]] = (
+        _check_ids(entries, prefixes),
+        _check_references(entries),
+        _check_cycles(entries),
+        _check_labels(entries),
+        _check_definitions(entries),
+    )
+    return [finding for check in checks for finding in check]
+
+
+def validate_document(document: Any) -> list[Finding]:
+    """All findings for a parsed document: schema violations, then semantic checks."""
+    findings = schema_findings(document)
+    if isinstance(document, dict):
+        findings.extend(semantic_findings(document))
+    return findings
+
+
+def validate_file(path: str | os.PathLike[str]) -> list[Finding]:
+    """All findings for a file; a file that cannot be read yields one error finding.
+
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> [f for f in validate_file(bundled_ontology_path()) if f.severity == "error"]
+    []
+    """
+    try:
+        document = read_document(path)
+    except OntologyLoadError as exc:
+        return [Finding("error", exc.code, "", exc.message)]
+    return validate_document(document)
+
+
+def has_failures(findings: Iterable[Finding], *, strict: bool = False) -> bool:
+    """True when a finding is an error, or (``strict``) a warning.
+
+    >>> has_failures([Finding("warning", "label_whitespace", "/x", "m")], strict=True)
+    True
+    """
+    worst: Severity = "warning" if strict else "error"
+    return any(SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[worst] for f in findings)

@@ -1,0 +1,62 @@
+"""Shared fixtures: the tiny ontology, the shared public data, a CLI runner."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from derm_onto.jsonio import load
+from derm_onto.model import Ontology
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = Path(__file__).resolve().parent / "data" / "tiny.json"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared/data; a hard failure under CI=true when it is missing."""
+    path = SHARED_DATA / relative
+    if not path.is_file():
+        message = f"shared data file {path} is missing"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: shared data must be present)")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def tiny_path() -> Path:
+    return TINY
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Ontology:
+    return load(TINY)
+
+
+@pytest.fixture
+def tiny_doc() -> dict[str, Any]:
+    """A fresh, mutable copy of the tiny ontology document."""
+    return copy.deepcopy(json.loads(TINY.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def write_json(tmp_path: Path) -> Callable[[Any], Path]:
+    def write(document: Any, name: str = "onto.json") -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
