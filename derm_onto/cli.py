@@ -124,3 +124,53 @@ def info(path: Path | None, fmt: str) -> None:
         click.echo(json.dumps(stats, indent=2, ensure_ascii=False))
     else:
         click.echo(format_summary(stats))
+
+
+OUTPUT_OPTION = click.option(
+    "-o", "--output", type=PATH_TYPE, required=True, help="File to write (written atomically)."
+)
+
+
+@main.group("import")
+def import_() -> None:
+    """Import an ontology from another shape into the project JSON."""
+
+
+@import_.command("derm1m")
+@click.argument("source", type=PATH_TYPE)
+@OUTPUT_OPTION
+@click.option(
+    "--curation", type=PATH_TYPE, help="Curation file to apply after the faithful import."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Do not list the quirks met.")
+def import_derm1m_command(source: Path, output: Path, curation: Path | None, quiet: bool) -> None:
+    """Import Derm1M's released hierarchy (flat map or nested tree, detected).
+
+    Without --curation the import is faithful; every quirk of the release is reported on
+    stderr, one line each.
+    """
+    from derm_onto.curation import apply_curation, load_curation
+    from derm_onto.importers import import_derm1m
+    from derm_onto.jsonio import dump
+    from derm_onto.validate import has_failures, validate_document
+
+    result = import_derm1m(source)
+    if not quiet:
+        for quirk in result.quirks:
+            click.echo(f"{source}: quirk {quirk.format()}", err=True)
+    ontology = result.ontology
+    if curation is not None:
+        ontology = apply_curation(result, load_curation(curation), str(curation))
+    from derm_onto.jsonio import to_dict
+
+    findings = validate_document(to_dict(ontology))
+    if has_failures(findings):
+        from derm_onto.errors import OntologyValidationError
+
+        raise OntologyValidationError(str(output), findings)
+    dump(ontology, output)
+    click.echo(
+        f"{output}: {len(ontology.conditions)} conditions, {len(ontology.concepts)} "
+        f"concepts, {len(ontology.findings)} findings",
+        err=True,
+    )

@@ -54,6 +54,7 @@ class FindingCategory(StrEnum):
     """Categories of clinical context a caption or a knowledge graph can draw on."""
 
     SYMPTOM = "symptom"
+    SIGN = "sign"
     BODY_SITE = "body_site"
     HISTORY = "history"
 

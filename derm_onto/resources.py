@@ -31,12 +31,23 @@ def data_dir(folder: Folder) -> Traversable:
     return Path(__file__).resolve().parent.parent / folder
 
 
+#: The curation file that, applied to Derm1M's released tree, builds DEFAULT_ONTOLOGY.
+DERM1M_CURATION = "derm1m.curation.json"
+
+
 def bundled_ontology_path(name: str = DEFAULT_ONTOLOGY) -> Path:
     """A filesystem path to a bundled ontology file (the default one unless named)."""
-    path = data_dir("ontology").joinpath(name)
-    if not path.is_file() and name == DEFAULT_ONTOLOGY:
-        path = data_dir("ontology").joinpath(STARTER_ONTOLOGY)
-    return Path(str(path))
+    return Path(str(data_dir("ontology").joinpath(name)))
+
+
+def bundled_ontologies() -> list[Path]:
+    """Every bundled ontology file (curation files are not ontologies), sorted by name."""
+    folder = data_dir("ontology")
+    return sorted(
+        Path(str(entry))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".json") and not entry.name.endswith(".curation.json")
+    )
 
 
 def schema_path() -> Path:

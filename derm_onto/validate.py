@@ -20,7 +20,7 @@ duplicate_label               error     two entries of a kind share a label (cas
                                         spacing ignored)
 label_whitespace              warning   leading, trailing or repeated white space
 synonym_is_label              warning   a synonym equal to the entry's own label
-synonym_clash                 warning   a synonym equal to another entry's label
+synonym_clash                 warning   an exact synonym equal to another entry's label
 shared_exact_synonym          warning   two entries of a kind share an exact synonym
 missing_definition            info      an entry without a definition
 ============================  ========  =====================================================
@@ -404,7 +404,11 @@ def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
                         entry.path("synonyms", i),
                         f"synonym {text!r} repeats the entry's own label",
                     )
-                elif key in labels and labels[key].id != entry.id:
+                elif (
+                    kind in ("exact", "abbreviation")
+                    and key in labels
+                    and (labels[key].id != entry.id)
+                ):
                     other = labels[key]
                     yield Finding(
                         "warning",

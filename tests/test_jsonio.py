@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from derm_onto.errors import OntologyLoadError, OntologyValidationError
 from derm_onto.jsonio import MAX_NESTING, dump, dumps, from_dict, load, parse_json, read_document
 from derm_onto.model import Condition
-from derm_onto.resources import data_dir
+from derm_onto.resources import bundled_ontologies
 from derm_onto.validate import validate_document
 
 from .conftest import TINY
 
-BUNDLED = sorted(Path(str(p)) for p in data_dir("ontology").iterdir() if p.name.endswith(".json"))
+BUNDLED = bundled_ontologies()
 
 
 @pytest.mark.parametrize("path", [TINY, *BUNDLED], ids=lambda p: p.name)

@@ -25,14 +25,13 @@ def test_tiny_has_only_the_planted_info(tiny_doc) -> None:
 
 
 def test_bundled_ontologies_are_strictly_clean() -> None:
-    from pathlib import Path
+    from derm_onto.resources import bundled_ontologies
 
-    from derm_onto.resources import data_dir
-
-    for entry in data_dir("ontology").iterdir():
-        if entry.name.endswith(".json"):
-            findings = validate_file(Path(str(entry)))
-            assert not has_failures(findings, strict=True), [f.format(entry.name) for f in findings]
+    paths = bundled_ontologies()
+    assert {p.name for p in paths} >= {"starter.json", "derm1m.json"}
+    for path in paths:
+        findings = validate_file(path)
+        assert not has_failures(findings, strict=True), [f.format(path.name) for f in findings]
 
 
 # -- schema -------------------------------------------------------------------------------
@@ -136,12 +135,15 @@ def test_same_label_in_two_kinds_is_fine(tiny_doc) -> None:
 
 def test_synonym_checks(tiny_doc) -> None:
     tiny_doc["conditions"][2]["synonyms"].append({"text": "Psoriasis", "type": "exact"})
-    tiny_doc["conditions"][10]["synonyms"].append({"text": "melanocytic nevus", "type": "related"})
+    tiny_doc["conditions"][10]["synonyms"].append({"text": "melanocytic nevus", "type": "exact"})
+    tiny_doc["conditions"][11]["synonyms"].append({"text": "melanoma", "type": "related"})
     tiny_doc["conditions"][11]["synonyms"].append({"text": "mole", "type": "exact"})
     found = codes(tiny_doc)
     assert ("warning", "synonym_is_label", "/conditions/2/synonyms/1") in found
     assert ("warning", "synonym_clash", "/conditions/10/synonyms/1") in found
-    assert ("warning", "shared_exact_synonym", "/conditions/11/synonyms/1") in found
+    assert ("warning", "shared_exact_synonym", "/conditions/11/synonyms/2") in found
+    # a related synonym may name another entry (associated, not equivalent)
+    assert not any(p == "/conditions/11/synonyms/1" for _, _, p in found)
 
 
 def test_missing_definition_is_info(tiny_doc) -> None:

@@ -1,0 +1,355 @@
+"""Apply a curation file (reviewable data, not code) on top of a faithful Derm1M import.
+
+The file (``ontology/derm1m.curation.json``; its schema is ``schemas/curation.schema.json``)
+holds:
+
+* ``header``: the curated ontology's id, title, description, version, license, levels and
+  extra prefixes;
+* ``label_style``: labels are lower-cased except the words in ``proper_names``;
+* ``actions``: structural decisions, each with a one-line clinical ``reason``, applied in
+  order: ``relabel``, ``move``, ``add_parent``, ``merge``, ``split``, ``add``,
+  ``drop_synonym``;
+* ``terms``: per node, the definition, extra synonyms, xrefs and typical concepts/findings;
+* ``concepts`` and ``findings``: the full concept vocabulary and finding list.
+
+A node is named by its id, its exact released name, a released path suffix
+(``"malignant > melanocytic"``) or its current label; a name that fits several nodes is an
+error that lists them. A relabel keeps the old label as an exact synonym (unless only its
+case changed), so every name researchers wrote stays matchable.
+
+>>> from derm_onto.importers import import_derm1m_data
+>>> faithful = import_derm1m_data({"root": ["inflammatory"], "inflammatory": ["Psoriasis"],
+...                                "Psoriasis": []}).ontology
+>>> curated = apply_curation(faithful, {"header": {"title": "Mini", "version": "1"},
+...     "label_style": {"lowercase": True, "proper_names": []},
+...     "actions": [], "terms": {"Psoriasis": {"definition": "Scaly plaques."}},
+...     "concepts": [], "findings": []})
+>>> curated.term("DERMONTO:0000002").label, curated.term("DERMONTO:0000002").definition
+('psoriasis', 'Scaly plaques.')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from derm_onto.errors import DermOntoError
+from derm_onto.importers import ImportResult, import_derm1m
+from derm_onto.jsonio import read_document
+from derm_onto.model import (
+    Concept,
+    ConceptCategory,
+    Condition,
+    Finding,
+    FindingCategory,
+    Ontology,
+    Synonym,
+    SynonymType,
+)
+from derm_onto.resources import data_dir
+from derm_onto.validate import normalise_label, pointer
+
+PathLike = str | os.PathLike[str]
+
+
+class CurationError(DermOntoError, ValueError):
+    """A curation file that cannot be applied; the message names the JSON path."""
+
+
+def _synonyms(items: Sequence[Any]) -> list[Synonym]:
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(Synonym(item, SynonymType.EXACT))
+        else:
+            out.append(Synonym(item["text"], SynonymType(item.get("type", "exact"))))
+    return out
+
+
+def lower_label(label: str, proper_names: Sequence[str]) -> str:
+    """Lower-case a label except the proper names (matched case-insensitively per word).
+
+    >>> lower_label("Kaposi Sarcoma of Skin", ["Kaposi"])
+    'Kaposi sarcoma of skin'
+    """
+    proper = {p.casefold(): p for p in proper_names}
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return proper.get(word.casefold(), word.lower())
+
+    return re.sub(r"[^\s()/,]+", fix, label)
+
+
+class _Curator:
+    def __init__(self, base: ImportResult, source: str) -> None:
+        self.source = source
+        self.nodes: dict[str, dict[str, Any]] = {}
+        for c in base.ontology.conditions:
+            self.nodes[c.id] = {
+                "label": c.label,
+                "parents": list(c.parents),
+                "synonyms": list(c.synonyms),
+                "provenance": list(c.provenance),
+                "paths": [" > ".join(p) for p in base.paths.get(c.id, ())],
+                "relabelled": False,
+            }
+
+    # -- naming nodes --------------------------------------------------------------------
+    def resolve(self, ref: str, where: str) -> str:
+        if ref in self.nodes:
+            return ref
+        tests = (
+            lambda n: ref in n["provenance"],
+            lambda n: any(p == ref or p.endswith(" > " + ref) for p in n["paths"]),
+            lambda n: normalise_label(n["label"]) == normalise_label(ref),
+        )
+        for test in tests:
+            hits = [i for i, n in self.nodes.items() if test(n)]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                names = ", ".join(f"{i} ({self.nodes[i]['label']!r})" for i in hits)
+                raise CurationError(
+                    f"{self.source}:{where}: {ref!r} names several nodes: {names}; "
+                    "use a longer path ('a > b') or an id"
+                )
+        raise CurationError(f"{self.source}:{where}: no node is called {ref!r}")
+
+    def fail(self, where: str, message: str) -> CurationError:
+        return CurationError(f"{self.source}:{where}: {message}")
+
+    # -- actions -------------------------------------------------------------------------
+    def apply(self, index: int, action: Mapping[str, Any]) -> None:
+        where = pointer("actions", index)
+        if not str(action.get("reason", "")).strip():
+            raise self.fail(where, "every action needs a one-line clinical 'reason'")
+        op = action.get("op")
+        handler = getattr(self, f"_op_{op}", None)
+        if handler is None:
+            raise self.fail(where + "/op", f"unknown op {op!r}")
+        handler(action, where)
+
+    def _new_id(self, action: Mapping[str, Any], where: str) -> str:
+        new_id = action.get("id")
+        if not isinstance(new_id, str) or new_id in self.nodes:
+            raise self.fail(where + "/id", f"needs a new, unused id (got {new_id!r})")
+        return new_id
+
+    def _op_relabel(self, action: Mapping[str, Any], where: str) -> None:
+        node = self.nodes[self.resolve(action["node"], where + "/node")]
+        old, new = node["label"], action["label"]
+        if normalise_label(old) != normalise_label(new):
+            node["synonyms"].append(Synonym(old, SynonymType.EXACT))
+        node["label"] = new
+        node["relabelled"] = True
+
+    def _op_move(self, action: Mapping[str, Any], where: str) -> None:
+        node_id = self.resolve(action["node"], where + "/node")
+        self.nodes[node_id]["parents"] = [
+            self.resolve(p, f"{where}/parents/{i}") for i, p in enumerate(action["parents"])
+        ]
+
+    def _op_add_parent(self, action: Mapping[str, Any], where: str) -> None:
+        node = self.nodes[self.resolve(action["node"], where + "/node")]
+        parent = self.resolve(action["parent"], where + "/parent")
+        if parent not in node["parents"]:
+            node["parents"].append(parent)
+
+    def _op_merge(self, action: Mapping[str, Any], where: str) -> None:
+        gone_id = self.resolve(action["node"], where + "/node")
+        into_id = self.resolve(action["into"], where + "/into")
+        if gone_id == into_id:
+            raise self.fail(where, "cannot merge a node into itself")
+        gone, into = self.nodes.pop(gone_id), self.nodes[into_id]
+        into["synonyms"] += [Synonym(gone["label"], SynonymType.EXACT), *gone["synonyms"]]
+        into["provenance"] += gone["provenance"]
+        into["paths"] += gone["paths"]
+        for node_id, node in self.nodes.items():
+            parents = [into_id if p == gone_id else p for p in node["parents"]]
+            node["parents"] = [p for p in dict.fromkeys(parents) if p != node_id]
+
+    def _op_split(self, action: Mapping[str, Any], where: str) -> None:
+        source_id = self.resolve(action["node"], where + "/node")
+        source = self.nodes[source_id]
+        new_id = self._new_id(action, where)
+        moved = {normalise_label(t) for t in action.get("move_synonyms", [])}
+        kept = [s for s in source["synonyms"] if normalise_label(s.text) not in moved]
+        taken = [s for s in source["synonyms"] if normalise_label(s.text) in moved]
+        if len(taken) != len(moved):
+            raise self.fail(where + "/move_synonyms", "names a synonym the node does not have")
+        source["synonyms"] = kept
+        parents = action.get("parents")
+        self.nodes[new_id] = {
+            "label": action["label"],
+            "parents": (
+                [self.resolve(p, f"{where}/parents/{i}") for i, p in enumerate(parents)]
+                if parents is not None
+                else list(source["parents"])
+            ),
+            "synonyms": [
+                s for s in taken if normalise_label(s.text) != normalise_label(action["label"])
+            ],
+            "provenance": list(source["provenance"]),
+            "paths": [],
+            "relabelled": True,
+        }
+
+    def _op_add(self, action: Mapping[str, Any], where: str) -> None:
+        new_id = self._new_id(action, where)
+        self.nodes[new_id] = {
+            "label": action["label"],
+            "parents": [
+                self.resolve(p, f"{where}/parents/{i}")
+                for i, p in enumerate(action.get("parents", []))
+            ],
+            "synonyms": _synonyms(action.get("synonyms", [])),
+            "provenance": list(action.get("provenance", [])),
+            "paths": [],
+            "relabelled": True,
+        }
+
+    def _op_drop_synonym(self, action: Mapping[str, Any], where: str) -> None:
+        node = self.nodes[self.resolve(action["node"], where + "/node")]
+        key = normalise_label(action["text"])
+        before = len(node["synonyms"])
+        node["synonyms"] = [s for s in node["synonyms"] if normalise_label(s.text) != key]
+        if len(node["synonyms"]) == before:
+            raise self.fail(where + "/text", f"the node has no synonym {action['text']!r}")
+
+
+def _label_table(entries: Sequence[Concept | Finding]) -> dict[str, str]:
+    """id -> id and normalised label -> id, for references by id or by label."""
+    table: dict[str, str] = {}
+    for entry in entries:
+        table[entry.id] = entry.id
+        table[normalise_label(entry.label)] = entry.id
+    return table
+
+
+def _entries(items: Sequence[Mapping[str, Any]], cls: type[Concept] | type[Finding]) -> list[Any]:
+    category_type = ConceptCategory if cls is Concept else FindingCategory
+    out = []
+    for item in items:
+        out.append(
+            cls(
+                id=item["id"],
+                label=item["label"],
+                parents=tuple(item.get("parents", ())),
+                synonyms=tuple(_synonyms(item.get("synonyms", []))),
+                definition=item.get("definition"),
+                xrefs=tuple(item.get("xrefs", ())),
+                provenance=tuple(item.get("provenance", ())),
+                category=category_type(item["category"]) if "category" in item else None,  # type: ignore[arg-type]
+            )
+        )
+    return out
+
+
+def apply_curation(
+    base: Ontology | ImportResult, curation: Mapping[str, Any], source: str = "<curation>"
+) -> Ontology:
+    """The curated ontology: ``curation`` applied to a faithful import."""
+    result = base if isinstance(base, ImportResult) else ImportResult(base, ())
+    ontology = result.ontology
+    _check_schema(curation, source)
+    curator = _Curator(result, source)
+    for index, action in enumerate(curation.get("actions", [])):
+        curator.apply(index, action)
+    style = curation.get("label_style", {})
+    if style.get("lowercase"):
+        for node in curator.nodes.values():
+            if not node["relabelled"]:
+                node["label"] = lower_label(node["label"], style.get("proper_names", []))
+    concepts = _entries(curation.get("concepts", []), Concept)
+    findings = _entries(curation.get("findings", []), Finding)
+    concept_ids = _label_table(concepts)
+    finding_ids = _label_table(findings)
+    annotations: dict[str, dict[str, Any]] = {}
+    for ref, term in curation.get("terms", {}).items():
+        where = pointer("terms", ref)
+        node_id = curator.resolve(ref, where)
+        if node_id in annotations:
+            raise curator.fail(where, f"{ref!r} annotates {node_id}, annotated already")
+        resolved: dict[str, Any] = dict(term)
+        for key, table in (("concepts", concept_ids), ("findings", finding_ids)):
+            ids = []
+            for i, name in enumerate(term.get(key, [])):
+                found = table.get(name) or table.get(normalise_label(name))
+                if found is None:
+                    raise curator.fail(f"{where}/{key}/{i}", f"no {key[:-1]} is called {name!r}")
+                ids.append(found)
+            resolved[key] = ids
+        annotations[node_id] = resolved
+    conditions = []
+    for node_id, node in curator.nodes.items():
+        extra = annotations.get(node_id, {})
+        synonyms = [*node["synonyms"], *_synonyms(extra.get("synonyms", []))]
+        own = normalise_label(node["label"])
+        unique: dict[tuple[str, str], Synonym] = {}
+        for syn in synonyms:
+            if normalise_label(syn.text) != own:
+                unique.setdefault((normalise_label(syn.text), syn.type.value), syn)
+        conditions.append(
+            Condition(
+                id=node_id,
+                label=node["label"],
+                parents=tuple(node["parents"]),
+                synonyms=tuple(_dedupe_synonyms(list(unique.values()))),
+                definition=extra.get("definition"),
+                xrefs=tuple(extra.get("xrefs", ())),
+                provenance=tuple(dict.fromkeys(node["provenance"])),
+                concepts=tuple(extra.get("concepts", ())),
+                findings=tuple(extra.get("findings", ())),
+            )
+        )
+    header = curation.get("header", {})
+    return dataclasses.replace(
+        ontology,
+        id=header.get("id", ontology.id),
+        title=header.get("title", ontology.title),
+        description=header.get("description", ontology.description),
+        version=header.get("version", ontology.version),
+        license=header.get("license", ontology.license),
+        levels=tuple(header.get("levels", ontology.levels)),
+        prefixes={**ontology.prefixes, **header.get("prefixes", {})},
+        conditions=tuple(conditions),
+        concepts=tuple(concepts),
+        findings=tuple(findings),
+    )
+
+
+def _dedupe_synonyms(synonyms: list[Synonym]) -> list[Synonym]:
+    """One synonym per text: abbreviation beats exact beats the other scopes."""
+    rank = {SynonymType.ABBREVIATION: 0, SynonymType.EXACT: 1}
+    best: dict[str, Synonym] = {}
+    for syn in synonyms:
+        key = normalise_label(syn.text)
+        if key not in best or rank.get(syn.type, 2) < rank.get(best[key].type, 2):
+            best[key] = syn
+    return list(best.values())
+
+
+def _check_schema(curation: Any, source: str) -> None:
+    import jsonschema
+
+    schema = json.loads(data_dir("schemas").joinpath("curation.schema.json").read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(curation))
+    if error is not None:
+        where = pointer(*error.absolute_path) or "/"
+        raise CurationError(f"{source}:{where}: {error.message[:200]}")
+
+
+def load_curation(path: PathLike) -> dict[str, Any]:
+    """Read a curation file (strict JSON, see :func:`derm_onto.jsonio.read_document`)."""
+    return read_document(path)
+
+
+def build_curated(release: PathLike, curation: PathLike) -> Ontology:
+    """Import a released Derm1M file and apply a curation file to it."""
+    return apply_curation(import_derm1m(release), load_curation(curation), os.fspath(curation))
