@@ -34,7 +34,7 @@ import dataclasses
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from derm_onto.errors import DermOntoError
@@ -103,10 +103,11 @@ class _Curator:
     def resolve(self, ref: str, where: str) -> str:
         if ref in self.nodes:
             return ref
-        tests = (
+        key = normalise_label(ref)
+        tests: tuple[Callable[[dict[str, Any]], bool], ...] = (
             lambda n: ref in n["provenance"],
             lambda n: any(p == ref or p.endswith(" > " + ref) for p in n["paths"]),
-            lambda n: normalise_label(n["label"]) == normalise_label(ref),
+            lambda n: normalise_label(n["label"]) == key,
         )
         for test in tests:
             hits = [i for i, n in self.nodes.items() if test(n)]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from derm_onto.errors import DermOntoError
@@ -140,11 +141,19 @@ def detect_shape(data: Any, source: str) -> Shape:
     )
 
 
-def _preorder_tree(data: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str, Any]]:
-    out: list[tuple[tuple[str, ...], str, Any]] = []
-    stack: list[tuple[tuple[str, ...], str, Any]] = [((), n, s) for n, s in data.items()][::-1]
+Edge = tuple[tuple[str, ...], str, Any]
+TOP: tuple[str, ...] = ()
+
+
+def _preorder_tree(data: Mapping[str, Any], source: str) -> list[Edge]:
+    """(parent path, name, children) for every node of a nested tree, in pre-order."""
+    out: list[Edge] = []
+    stack: list[Edge] = [(TOP, n, s) for n, s in data.items()][::-1]
     while stack:
         path, name, sub = stack.pop()
+        if not isinstance(sub, dict):
+            where = "/".join((*path, name))
+            raise DermOntoError(f"{source}: /{where}: children must be an object")
         out.append((path, name, sub))
         stack.extend([((*path, name), n, s) for n, s in sub.items()][::-1])
     return out
@@ -164,7 +173,7 @@ def _flat_edges(
                     f"{source}: /{key}/{i}: child {child!r} has no entry of its own"
                 )
     out: list[tuple[tuple[str, ...], str, Any]] = []
-    stack: list[tuple[tuple[str, ...], str]] = [((), n) for n in data["root"]][::-1]
+    stack: list[tuple[tuple[str, ...], str]] = [(TOP, n) for n in data["root"]][::-1]
     while stack:
         path, name = stack.pop()
         if name in path:
@@ -183,7 +192,7 @@ def _subtree_key(value: Any) -> tuple[Any, ...]:
 def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
     """Faithfully import a parsed Derm1M hierarchy (either shape)."""
     shape = detect_shape(data, source)
-    edges = _flat_edges(data, source) if shape == "flat" else _preorder_tree(data)
+    edges = _flat_edges(data, source) if shape == "flat" else _preorder_tree(data, source)
     quirks: list[Quirk] = []
     nodes: list[_Node] = []
     # identity: (name, children) -> node index; a path maps to its node
@@ -284,6 +293,22 @@ def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
                         f"label {old!r} is shared by {len(indices)} nodes: labelled {labels[i]!r}",
                     )
                 )
+    # names that differ only in case or spacing can still collide after qualifying
+    seen_labels: set[str] = set()
+    for index, label in enumerate(labels):
+        candidate, n = label, 2
+        while normalise_label(candidate) in seen_labels:
+            candidate, n = f"{label} ({n})", n + 1
+        if candidate != label:
+            quirks.append(
+                Quirk(
+                    "duplicate_label",
+                    " > ".join(nodes[index].paths[0]),
+                    f"label {label!r} is still shared: labelled {candidate!r}",
+                )
+            )
+            labels[index] = candidate
+        seen_labels.add(normalise_label(candidate))
     lower = sum(1 for n in nodes if n.name[:1].islower())
     if lower and lower != len(nodes):
         quirks.append(
@@ -307,7 +332,7 @@ def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
         id="derm1m",
         title="Derm1M disease hierarchy (faithful import)",
         description=(
-            f"Derm1M's released disease hierarchy imported as it is from {os.path.basename(source)} "
+            f"Derm1M's released disease hierarchy imported as it is from {Path(source).name} "
             f"({'flat map' if shape == 'flat' else 'nested tree'}), quirks included. "
             "Derm1M (ICCV 2025), CC BY-NC 4.0."
         ),

@@ -1,0 +1,301 @@
+"""Match free-text labels (dataset class names, Derm1M ``disease_label`` cells) to ontology ids.
+
+The matcher indexes every entry's label, synonyms and provenance names once. A query is tried
+at increasingly loose levels, and the first level that finds anything decides:
+
+1. ``exact`` / ``synonym``: the text as written (case and spacing aside);
+2. ``normalised``: accents, possessives (Kaposi's), punctuation and hyphens, British
+   spellings (oedema, haemangioma, tumour, naevus) and plurals folded; then the same with
+   parenthetical qualifiers dropped ("melanoma (in situ)");
+3. ``word_order``: "carcinoma, basal cell" as "basal cell carcinoma", or the same words in
+   any order;
+4. ``fuzzy``: a close spelling (difflib ratio >= 0.9).
+
+At a level, labels and exact synonyms outrank related, broad and narrow synonyms. When two
+entries remain equally good the result is ``ambiguous``: the matcher never picks one
+silently. Derm1M's ``no definitive diagnosis`` is a ``sentinel``, not an unknown.
+
+A cell may hold several labels (``candidiasis, tinea``; ``;`` and ``|`` always separate).
+Commas separate only where the whole text is not itself a name: the longest run of
+comma-separated parts that matches wins ("Ulcers, Erosion of skin" is one name).
+
+>>> from derm_onto.jsonio import load
+>>> from derm_onto.resources import bundled_ontology_path
+>>> matcher = Matcher(load(bundled_ontology_path()))
+>>> m = matcher.match("Basal-cell carcinomas")
+>>> (m.label, m.method)
+('basal cell carcinoma', 'normalised')
+>>> [x.label for x in matcher.match_cell("candidiasis, tinea")]
+['candidiasis', 'tinea']
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from derm_onto.model import Kind, Ontology, SynonymType
+
+Method = Literal[
+    "exact",
+    "synonym",
+    "normalised",
+    "word_order",
+    "fuzzy",
+    "ambiguous",
+    "sentinel",
+    "empty",
+    "unmatched",
+]
+
+#: Cells that mean "no value" rather than an unknown name (compared case-insensitively), per
+#: kind: Derm1M's diagnosis sentinel, and its metadata sentinels plus HAM10000's "unknown".
+SENTINELS: Mapping[str, frozenset[str]] = {
+    "conditions": frozenset({"no definitive diagnosis"}),
+    "concepts": frozenset({"no visual concepts"}),
+    "findings": frozenset(
+        {
+            "no body location information",
+            "no symptom information",
+            "unknown",
+        }
+    ),
+}
+#: How strongly a name points at its entry: labels, then exact synonyms, then the rest.
+_LABEL, _EXACT, _LOOSE = 0, 1, 2
+_SCORES: Mapping[str, float] = {
+    "exact": 1.0,
+    "synonym": 0.95,
+    "normalised": 0.9,
+    "word_order": 0.85,
+}
+FUZZY_CUTOFF = 0.9
+
+_BRITISH = [
+    (re.compile(r"oedema"), "edema"),
+    (re.compile(r"haem"), "hem"),
+    (re.compile(r"naev"), "nev"),
+    (re.compile(r"tumour"), "tumor"),
+    (re.compile(r"colour"), "color"),
+    (re.compile(r"oesophag"), "esophag"),
+    (re.compile(r"seborrhoe"), "seborrhe"),
+    (re.compile(r"coeliac"), "celiac"),
+    (re.compile(r"\b(\w+)is(e|ed|ation)\b"), r"\1iz\2"),
+]
+_IRREGULAR = {
+    "nevi": "nevus",
+    "bullae": "bulla",
+    "comedones": "comedo",
+    "lentigines": "lentigo",
+    "striae": "stria",
+    "feet": "foot",
+    "teeth": "tooth",
+    "milia": "milium",
+    "papillomata": "papilloma",
+    "condylomata": "condyloma",
+    "acuminata": "acuminatum",
+    "telangiectases": "telangiectasia",
+    "telangiectasias": "telangiectasia",
+}
+
+
+def _singular(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or word.endswith(("ss", "us", "is", "os")):
+        return word
+    if word.endswith("oses"):
+        return word[:-2] + "is"
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def fold(text: str) -> str:
+    """Case, spacing and accents folded; nothing else.
+
+    >>> fold("  Café   au Lait ")
+    'cafe au lait'
+    """
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
+
+
+def normalise(text: str, *, drop_qualifiers: bool = False) -> str:
+    """The loose key of a name: accents, possessives, punctuation, British spelling and
+    plurals folded.
+
+    >>> normalise("Kaposi's Sarcoma")
+    'kaposi sarcoma'
+    >>> normalise("Haemangiomas of the skin")
+    'hemangioma of the skin'
+    >>> normalise("melanoma (in situ)", drop_qualifiers=True)
+    'melanoma'
+    """
+    text = fold(text).replace("\u2019", "'").replace("`", "'")
+    if drop_qualifiers:
+        text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", text)
+    text = re.sub(r"'s\b|s'(?=\s|$)", "", text)
+    text = re.sub(r"[^\w\s]|_", " ", text)
+    for pattern, replacement in _BRITISH:
+        text = pattern.sub(replacement, text)
+    return " ".join(_singular(w) for w in text.split())
+
+
+def _bag(key: str) -> str:
+    return " ".join(sorted(key.split()))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The result for one label: ``id`` is empty when nothing (or not one thing) matched."""
+
+    input: str
+    id: str = ""
+    label: str = ""
+    method: Method = "unmatched"
+    score: float = 0.0
+    candidates: tuple[str, ...] = field(default=())
+
+    @property
+    def matched(self) -> bool:
+        """True when the input resolved to exactly one entry."""
+        return bool(self.id)
+
+
+class Matcher:
+    """An index of one kind's names, built once; :meth:`match` is then a few dict lookups.
+
+    ``kind`` selects the entries to match (conditions by default; concepts and findings for
+    caption vocabularies).
+    """
+
+    def __init__(
+        self, ontology: Ontology, kind: Kind = "conditions", sentinels: Iterable[str] | None = None
+    ) -> None:
+        self.ontology = ontology
+        self.kind = kind
+        self.sentinels = frozenset(
+            fold(s) for s in (SENTINELS[kind] if sentinels is None else sentinels)
+        )
+        self._labels = {t.id: t.label for t in ontology.entries(kind)}
+        self._raw: dict[str, dict[str, int]] = {}
+        self._norm: dict[str, dict[str, int]] = {}
+        self._bag: dict[str, dict[str, int]] = {}
+        for term in ontology.entries(kind):
+            names = [(term.label, _LABEL)]
+            names += [
+                (
+                    s.text,
+                    _EXACT if s.type in (SynonymType.EXACT, SynonymType.ABBREVIATION) else _LOOSE,
+                )
+                for s in term.synonyms
+            ]
+            names += [(p, _EXACT) for p in term.provenance]
+            for name, strength in names:
+                self._add(self._raw, fold(name), term.id, strength)
+                key = normalise(name)
+                self._add(self._norm, key, term.id, strength)
+                self._add(self._bag, _bag(key), term.id, strength)
+        self._fuzzy_keys = sorted(self._norm)
+        self._cache: dict[str, Match] = {}
+
+    @staticmethod
+    def _add(index: dict[str, dict[str, int]], key: str, term_id: str, strength: int) -> None:
+        if not key:
+            return
+        slot = index.setdefault(key, {})
+        slot[term_id] = min(strength, slot.get(term_id, strength))
+
+    def _decide(
+        self, text: str, hits: Mapping[str, int] | None, method: Method, score: float
+    ) -> Match | None:
+        if not hits:
+            return None
+        best = min(hits.values())
+        ids = sorted(i for i, s in hits.items() if s == best)
+        if len(ids) > 1:
+            return Match(text, method="ambiguous", candidates=tuple(ids))
+        if method == "exact" and best != _LABEL:
+            method, score = "synonym", _SCORES["synonym"] if best == _EXACT else 0.85
+        elif best == _LOOSE:
+            score = round(score - 0.1, 2)
+        return Match(text, ids[0], self._labels[ids[0]], method, score)
+
+    def match(self, text: str) -> Match:
+        """Match one name (no splitting)."""
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = self._cache[text] = self._match(text)
+        return cached
+
+    def _match(self, text: str) -> Match:
+        folded = fold(text)
+        if not folded:
+            return Match(text, method="empty")
+        if folded in self.sentinels:
+            return Match(text, method="sentinel")
+        key = normalise(text)
+        loose = normalise(text, drop_qualifiers=True)
+        steps: list[tuple[Mapping[str, int] | None, Method]] = [
+            (self._raw.get(folded), "exact"),
+            (self._norm.get(key), "normalised"),
+            (self._norm.get(loose), "normalised"),
+        ]
+        if text.count(",") == 1:
+            head, tail = (p.strip() for p in text.split(","))
+            steps.append((self._norm.get(normalise(f"{tail} {head}")), "word_order"))
+        steps.append((self._bag.get(_bag(loose)), "word_order"))
+        for hits, method in steps:
+            found = self._decide(text, hits, method, _SCORES[method])
+            if found is not None:
+                return found
+        close = difflib.get_close_matches(loose, self._fuzzy_keys, n=3, cutoff=0.6)
+        if close and difflib.SequenceMatcher(None, loose, close[0]).ratio() >= FUZZY_CUTOFF:
+            ratio = difflib.SequenceMatcher(None, loose, close[0]).ratio()
+            found = self._decide(text, self._norm[close[0]], "fuzzy", round(0.8 * ratio, 2))
+            if found is not None:
+                return found
+        suggestions = tuple(
+            dict.fromkeys(term_id for key in close for term_id in sorted(self._norm[key]))
+        )
+        return Match(text, method="unmatched", candidates=suggestions)
+
+    def match_cell(self, cell: str) -> list[Match]:
+        """Match a cell that may hold several labels, in input order."""
+        out: list[Match] = []
+        for chunk in re.split(r"[;|]", cell):
+            if not chunk.strip() and out:
+                continue
+            whole = self.match(chunk.strip())
+            if whole.matched or whole.method in ("sentinel", "empty") or "," not in chunk:
+                out.append(whole)
+                continue
+            out.extend(self._split_commas(chunk))
+        return out
+
+    def _split_commas(self, chunk: str) -> list[Match]:
+        parts = [p.strip() for p in chunk.split(",") if p.strip()]
+        out: list[Match] = []
+        start = 0
+        while start < len(parts):
+            for end in range(len(parts), start, -1):  # the longest run that matches wins
+                found = self.match(", ".join(parts[start:end]))
+                if found.matched or end == start + 1:
+                    out.append(found)
+                    start = end
+                    break
+        return out
+
+    def label_of(self, term_id: str) -> str:
+        """The label of an indexed id."""
+        return self._labels[term_id]

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from derm_onto.cli import main
+from derm_onto.curation import CurationError, apply_curation, build_curated, lower_label
+from derm_onto.importers import import_derm1m_data
+from derm_onto.jsonio import dumps
+from derm_onto.resources import DERM1M_CURATION, bundled_ontology_path, data_dir
+
+from .conftest import shared_file
+
+MINI = {
+    "root": ["inflammatory", "proliferations"],
+    "inflammatory": ["Psoriasis", "Eczema"],
+    "Psoriasis": [],
+    "Eczema": ["Contact dermatitis"],
+    "Contact dermatitis": [],
+    "proliferations": ["benign"],
+    "benign": ["Angioma, Hemangioma"],
+    "Angioma, Hemangioma": [],
+}
+
+
+def curation(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "header": {"title": "Mini"},
+        "actions": [],
+        "terms": {},
+        "concepts": [],
+        "findings": [],
+    }
+    base.update(overrides)
+    return base
+
+
+@pytest.fixture
+def faithful():
+    return import_derm1m_data(MINI, "mini.json")
+
+
+def test_curated_ontology_is_reproduced_byte_for_byte(tmp_path, runner) -> None:
+    """Re-running the import with the curation file rebuilds ontology/derm1m.json."""
+    release = shared_file("derm1m/ontology_tree.json")
+    curation_path = data_dir("ontology").joinpath(DERM1M_CURATION)
+    rebuilt = build_curated(release, str(curation_path))
+    assert dumps(rebuilt) == bundled_ontology_path().read_bytes()
+    out = tmp_path / "derm1m.json"
+    result = runner.invoke(
+        main,
+        ["import", "derm1m", str(release), "--curation", str(curation_path), "-o", str(out), "-q"],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == bundled_ontology_path().read_bytes()
+
+
+def test_every_curation_action_has_a_reason() -> None:
+    data = json.loads(data_dir("ontology").joinpath(DERM1M_CURATION).read_text("utf-8"))
+    assert data["actions"]
+    for action in data["actions"]:
+        assert len(action["reason"].split()) >= 3, action
+
+
+def test_relabel_keeps_the_old_name_as_synonym(faithful) -> None:
+    onto = apply_curation(
+        faithful,
+        curation(
+            actions=[
+                {
+                    "op": "relabel",
+                    "node": "Angioma, Hemangioma",
+                    "label": "hemangioma",
+                    "reason": "the specific lesion",
+                }
+            ]
+        ),
+    )
+    node = next(c for c in onto.conditions if c.label == "hemangioma")
+    assert {s.text for s in node.synonyms} == {"Angioma"}
+    assert node.provenance == ("Angioma, Hemangioma",)
+
+
+def test_lowercase_style_keeps_proper_names(faithful) -> None:
+    onto = apply_curation(faithful, curation(label_style={"lowercase": True, "proper_names": []}))
+    assert {c.label for c in onto.conditions} >= {"psoriasis", "contact dermatitis"}
+    assert lower_label("Kaposi's Sarcoma", ["Kaposi's"]) == "Kaposi's sarcoma"
+
+
+def test_move_merge_split_add_and_drop(faithful) -> None:
+    onto = apply_curation(
+        faithful,
+        curation(
+            actions=[
+                {
+                    "op": "move",
+                    "node": "Contact dermatitis",
+                    "parents": ["inflammatory"],
+                    "reason": "a sibling of eczema here",
+                },
+                {"op": "merge", "node": "Eczema", "into": "Psoriasis", "reason": "test merge only"},
+                {
+                    "op": "split",
+                    "node": "Angioma, Hemangioma",
+                    "id": "DERMONTO:0009001",
+                    "label": "hemangioma",
+                    "move_synonyms": ["Hemangioma"],
+                    "reason": "test split only",
+                },
+                {
+                    "op": "add",
+                    "id": "DERMONTO:0009002",
+                    "label": "acne",
+                    "parents": ["inflammatory"],
+                    "reason": "test add only",
+                },
+                {
+                    "op": "drop_synonym",
+                    "node": "Psoriasis",
+                    "text": "Eczema",
+                    "reason": "test drop only",
+                },
+            ]
+        ),
+    )
+    labels = {c.label: c for c in onto.conditions}
+    assert "Eczema" not in labels
+    assert labels["Psoriasis"].provenance == ("Psoriasis", "Eczema")
+    assert labels["Psoriasis"].synonyms == ()
+    assert labels["Contact dermatitis"].parents == (labels["inflammatory"].id,)
+    assert labels["hemangioma"].parents == labels["Angioma"].parents
+    assert labels["Angioma"].synonyms == ()
+    assert labels["acne"].id == "DERMONTO:0009002"
+
+
+@pytest.mark.parametrize(
+    ("action", "fragment"),
+    [
+        (
+            {"op": "move", "node": "Nope", "parents": ["inflammatory"], "reason": "a reason here"},
+            "/actions/0/node: no node is called 'Nope'",
+        ),
+        (
+            {"op": "move", "node": "Psoriasis", "parents": ["inflammatory"], "reason": ""},
+            "/actions/0",
+        ),
+        ({"op": "explode", "node": "Psoriasis", "reason": "a reason here"}, "/actions/0"),
+        (
+            {"op": "add", "id": "DERMONTO:0000001", "label": "x", "reason": "a reason here"},
+            "/actions/0/id: needs a new, unused id",
+        ),
+    ],
+)
+def test_bad_curation_actions_are_one_line_errors(faithful, action, fragment) -> None:
+    with pytest.raises(CurationError) as info:
+        apply_curation(faithful, curation(actions=[action]), "cur.json")
+    message = str(info.value)
+    assert message.startswith("cur.json:") and fragment in message and "\n" not in message
+
+
+def test_ambiguous_reference_lists_the_candidates() -> None:
+    result = import_derm1m_data({"a": {"melanocytic": {"x": {}}}, "b": {"melanocytic": {}}})
+    with pytest.raises(CurationError, match="names several nodes"):
+        apply_curation(result, curation(terms={"melanocytic": {"definition": "d"}}))
+
+
+def test_unknown_concept_in_terms(faithful) -> None:
+    bad = curation(terms={"Psoriasis": {"concepts": ["sparkle"]}})
+    with pytest.raises(CurationError, match="/terms/Psoriasis/concepts/0: no concept"):
+        apply_curation(faithful, bad)
+
+
+def test_curation_file_is_not_mutated(faithful) -> None:
+    data = curation(
+        actions=[
+            {"op": "relabel", "node": "Psoriasis", "label": "psoriasis", "reason": "case only here"}
+        ]
+    )
+    before = copy.deepcopy(data)
+    apply_curation(faithful, data)
+    assert data == before
