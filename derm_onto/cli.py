@@ -174,3 +174,183 @@ def import_derm1m_command(source: Path, output: Path, curation: Path | None, qui
         f"concepts, {len(ontology.findings)} findings",
         err=True,
     )
+
+
+ONTOLOGY_OPTION = click.option(
+    "--ontology",
+    "ontology_path",
+    type=PATH_TYPE,
+    default=None,
+    help="Ontology file (default: the bundled Derm1M ontology).",
+)
+
+
+def _load(path: Path | None) -> Any:
+    from derm_onto.jsonio import load
+
+    return load(path or _default_ontology())
+
+
+@main.command()
+@click.argument("terms", nargs=-1)
+@ONTOLOGY_OPTION
+@click.option("--depth", "max_depth", type=click.IntRange(min=1), help="Levels to show.")
+def tree(terms: tuple[str, ...], ontology_path: Path | None, max_depth: int | None) -> None:
+    """Print the hierarchy (or the subtrees under TERMs) as an indented tree."""
+    from derm_onto import hierarchy
+    from derm_onto.matching import resolve_term
+
+    onto = _load(ontology_path)
+    start = [resolve_term(onto, t) for t in terms] or None
+    click.echo(hierarchy.format_tree(hierarchy.build_graph(onto), start, max_depth))
+
+
+@main.command()
+@click.argument("terms", nargs=-1, required=True)
+@ONTOLOGY_OPTION
+@OUTPUT_OPTION
+@click.option("--with-ancestors", is_flag=True, help="Keep the paths to the top as well.")
+def subset(
+    terms: tuple[str, ...], ontology_path: Path | None, output: Path, with_ancestors: bool
+) -> None:
+    """Write the sub-ontology under TERMs (and their descendants) as a valid ontology file."""
+    from derm_onto import hierarchy
+    from derm_onto.jsonio import dump
+    from derm_onto.matching import resolve_term
+
+    onto = _load(ontology_path)
+    part = hierarchy.subset(
+        onto, [resolve_term(onto, t) for t in terms], with_ancestors=with_ancestors
+    )
+    dump(part, output)
+    click.echo(f"{output}: {len(part.conditions)} conditions", err=True)
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option(
+    "--file",
+    "name_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read names from a file, one per line ('-' for stdin).",
+)
+@ONTOLOGY_OPTION
+@click.option(
+    "--kind",
+    type=click.Choice(["conditions", "concepts", "findings"]),
+    default="conditions",
+    show_default=True,
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def match(
+    names: tuple[str, ...], name_file: Any, ontology_path: Path | None, kind: str, fmt: str
+) -> None:
+    """Match free-text labels to ontology ids; one row per label found in each input."""
+    from derm_onto.matching import Matcher
+    from derm_onto.output import write_rows
+
+    inputs = list(names) + ([line.rstrip("\n") for line in name_file] if name_file else [])
+    if not inputs:
+        raise click.UsageError("give NAMES or --file")
+    onto = _load(ontology_path)
+    matcher = Matcher(onto, kind)  # type: ignore[arg-type]
+    rows = []
+    for text in inputs:
+        for m in matcher.match_cell(text):
+            suggestions = (
+                "" if m.matched else "; ".join(f"{c} {onto.term(c).label}" for c in m.candidates)
+            )
+            rows.append(
+                {
+                    "cell": text,
+                    "input": m.input,
+                    "id": m.id,
+                    "label": m.label,
+                    "method": m.method,
+                    "score": f"{m.score:.2f}",
+                    "suggestions": suggestions,
+                }
+            )
+    write_rows(rows, ["cell", "input", "id", "label", "method", "score", "suggestions"], fmt)
+
+
+def _levels(value: str) -> tuple[int, ...]:
+    try:
+        levels = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give levels as 1,2,3,4") from None
+    return levels
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--column", required=True, help="Column holding the disease labels.")
+@ONTOLOGY_OPTION
+@OUTPUT_OPTION
+@click.option("--levels", default="1,2,3,4", show_default=True, help="Levels to label.")
+@click.option(
+    "--unknown",
+    type=click.Choice(["error", "keep", "drop"]),
+    default="keep",
+    show_default=True,
+    help="What to do with rows whose label is not in the ontology.",
+)
+@click.option("--prefix", default="", help="Prefix for the added column names.")
+@click.option("--multi-hot", type=PATH_TYPE, help="Write rows x classes (.npy), ancestors set.")
+@click.option(
+    "--distance-matrix",
+    type=PATH_TYPE,
+    help="Write the pairwise tree distances between a level's classes (.npy).",
+)
+@click.option("--distance-level", type=int, help="Level of the distance matrix (default: last).")
+@click.option("--report", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def labels(
+    source: Path,
+    column: str,
+    ontology_path: Path | None,
+    output: Path,
+    levels: str,
+    unknown: str,
+    prefix: str,
+    multi_hot: Path | None,
+    distance_matrix: Path | None,
+    distance_level: int | None,
+    report: str,
+) -> None:
+    """Add multi-granular ontology labels to a CSV/Parquet table (format by extension)."""
+    from derm_onto.labels import LabelOptions, class_map_path, label_table
+
+    options = LabelOptions(
+        column=column,
+        levels=_levels(levels),
+        unknown=unknown,  # type: ignore[arg-type]
+        prefix=prefix,
+        multi_hot=multi_hot,
+        distance_matrix=distance_matrix,
+        distance_level=distance_level,
+    )
+    result = label_table(_load(ontology_path), source, output, options)
+    if report == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False), err=True)
+        return
+    click.echo(
+        f"{output}: {result.rows_written} rows written ({result.matched_rows} matched, "
+        f"{result.sentinel_rows} sentinel, {result.empty_rows} empty, "
+        f"{result.unknown_rows} unknown; {result.distinct_labels} distinct labels); "
+        f"class maps in {class_map_path(output)}",
+        err=True,
+    )
+    if result.unknown:
+        top = ", ".join(f"{k!r} ({v})" for k, v in result.unknown.most_common(10))
+        more = len(result.unknown) - 10
+        click.echo(
+            f"unknown labels, most frequent first: {top}"
+            + (f" and {more} more" if more > 0 else ""),
+            err=True,
+        )

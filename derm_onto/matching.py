@@ -17,7 +17,8 @@ silently. Derm1M's ``no definitive diagnosis`` is a ``sentinel``, not an unknown
 
 A cell may hold several labels (``candidiasis, tinea``; ``;`` and ``|`` always separate).
 Commas separate only where the whole text is not itself a name: the longest run of
-comma-separated parts that matches wins ("Ulcers, Erosion of skin" is one name).
+comma-separated parts that matches wins ("Ulcers, Erosion of skin" is one name); a run of
+several parts must match exactly or after normalisation, never by word order or fuzzily.
 
 >>> from derm_onto.jsonio import load
 >>> from derm_onto.resources import bundled_ontology_path
@@ -34,6 +35,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -207,6 +209,10 @@ class Matcher:
                 self._add(self._norm, key, term.id, strength)
                 self._add(self._bag, _bag(key), term.id, strength)
         self._fuzzy_keys = sorted(self._norm)
+        self._words: dict[str, set[str]] = {}
+        for key, hits in self._norm.items():
+            for word in key.split():
+                self._words.setdefault(word, set()).update(hits)
         self._cache: dict[str, Match] = {}
 
     @staticmethod
@@ -265,10 +271,17 @@ class Matcher:
             found = self._decide(text, self._norm[close[0]], "fuzzy", round(0.8 * ratio, 2))
             if found is not None:
                 return found
-        suggestions = tuple(
+        suggestions = list(
             dict.fromkeys(term_id for key in close for term_id in sorted(self._norm[key]))
         )
-        return Match(text, method="unmatched", candidates=suggestions)
+        if len(suggestions) < 3:  # entries sharing the most words, for a curator to check
+            shared: Counter[str] = Counter()
+            for word in set(loose.split()):
+                if len(word) > 3:
+                    shared.update(self._words.get(word, ()))
+            ranked = sorted(shared, key=lambda i: (-shared[i], i))
+            suggestions += [i for i in ranked if i not in suggestions]
+        return Match(text, method="unmatched", candidates=tuple(suggestions[:3]))
 
     def match_cell(self, cell: str) -> list[Match]:
         """Match a cell that may hold several labels, in input order."""
@@ -277,10 +290,14 @@ class Matcher:
             if not chunk.strip() and out:
                 continue
             whole = self.match(chunk.strip())
-            if whole.matched or whole.method in ("sentinel", "empty") or "," not in chunk:
+            strict = whole.method in ("exact", "synonym", "normalised", "sentinel", "empty")
+            if "," not in chunk or strict:
                 out.append(whole)
                 continue
-            out.extend(self._split_commas(chunk))
+            parts = self._split_commas(chunk)
+            if whole.matched and not all(m.matched for m in parts):
+                parts = [whole]  # "carcinoma, basal cell": only the whole, reordered, is a name
+            out.extend(parts)
         return out
 
     def _split_commas(self, chunk: str) -> list[Match]:
@@ -290,7 +307,8 @@ class Matcher:
         while start < len(parts):
             for end in range(len(parts), start, -1):  # the longest run that matches wins
                 found = self.match(", ".join(parts[start:end]))
-                if found.matched or end == start + 1:
+                strict = found.method in ("exact", "synonym", "normalised")
+                if (found.matched and (strict or end == start + 1)) or end == start + 1:
                     out.append(found)
                     start = end
                     break
@@ -299,3 +317,30 @@ class Matcher:
     def label_of(self, term_id: str) -> str:
         """The label of an indexed id."""
         return self._labels[term_id]
+
+
+def resolve_term(ontology: Ontology, text: str, kind: Kind = "conditions") -> str:
+    """The id a user means by ``text``: an id, a label, a synonym or a released name.
+
+    Raises :class:`~derm_onto.errors.UnknownTermError` naming the candidates when the text
+    is unknown or ambiguous.
+
+    >>> from derm_onto.jsonio import load
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> onto = load(bundled_ontology_path())
+    >>> onto.term(resolve_term(onto, "BCC")).label
+    'basal cell carcinoma'
+    """
+    from derm_onto.errors import UnknownTermError
+
+    if text in ontology and ontology.kind_of(text) == kind:
+        return text
+    found = Matcher(ontology, kind).match(text)
+    if found.matched:
+        return found.id
+    hint = ""
+    if found.candidates:
+        names = ", ".join(f"{c} ({ontology.term(c).label!r})" for c in found.candidates)
+        hint = f"; {'candidates' if found.method == 'ambiguous' else 'did you mean'}: {names}"
+    what = "ambiguous" if found.method == "ambiguous" else "unknown"
+    raise UnknownTermError(f"{what} term {text!r}{hint}")

@@ -1,0 +1,345 @@
+"""Multi-granular training labels for a dataset, at million-row scale.
+
+Every distinct label string is resolved once (a :class:`LabelPlan` caches the result); a
+batch of rows is then dictionary-encoded by pyarrow and each output column is a vectorised
+``take`` from a small per-distinct-value table. The tree is never walked per row, and the
+table is streamed in batches, so memory stays flat as rows grow.
+
+Added columns (with an optional prefix):
+
+* ``onto_ids``: matched ids, ``|``-joined for multi-label rows;
+* ``level_K`` / ``level_K_idx``: the class at each requested level (labels ``|``-joined for a
+  multi-label row whose labels fall in different classes, whose index is then -1) and its
+  integer index in the level's class map (-1 when there is none);
+* ``hierarchical_disease_label``: Derm1M's format, the released (provenance) names of the
+  ancestors on the primary path, lower-cased, joined with ", ", ending with the disease as
+  written in the input; for several labels the common ancestors, then each label in input
+  order; empty for an empty or sentinel label.
+
+Class indices come from the ontology, not from the data (every id that is some node's class
+at a level, sorted by id), so they are stable across datasets and runs.
+
+>>> from derm_onto.jsonio import load
+>>> from derm_onto.resources import bundled_ontology_path
+>>> plan = LabelPlan(load(bundled_ontology_path()), levels=(1, 4))
+>>> row = plan.resolve("guttate psoriasis")
+>>> row.level_labels[0], row.level_labels[1]
+('inflammatory', 'guttate psoriasis')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from derm_onto import hierarchy
+from derm_onto.errors import DermOntoError
+from derm_onto.matching import Match, Matcher
+from derm_onto.model import Ontology
+
+UnknownPolicy = Literal["error", "keep", "drop"]
+Status = Literal["ok", "sentinel", "empty", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLabel:
+    """Everything the output needs for one distinct label string."""
+
+    ids: tuple[str, ...]
+    level_labels: tuple[str, ...]
+    level_indices: tuple[int, ...]
+    derm1m_path: str
+    status: Status
+    unknown_parts: tuple[str, ...] = ()
+
+
+@dataclass
+class LabelReport:
+    """What a labels run met: row counts and unknown labels, most frequent first."""
+
+    rows: int = 0
+    rows_written: int = 0
+    matched_rows: int = 0
+    sentinel_rows: int = 0
+    empty_rows: int = 0
+    unknown_rows: int = 0
+    distinct_labels: int = 0
+    unknown: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "rows": self.rows,
+            "rows_written": self.rows_written,
+            "matched_rows": self.matched_rows,
+            "sentinel_rows": self.sentinel_rows,
+            "empty_rows": self.empty_rows,
+            "unknown_rows": self.unknown_rows,
+            "distinct_labels": self.distinct_labels,
+            "unknown": dict(self.unknown.most_common()),
+        }
+
+
+class LabelPlan:
+    """Per-ontology precomputation: graph, primary paths, level class maps, matcher."""
+
+    def __init__(
+        self,
+        ontology: Ontology,
+        levels: Sequence[int] = (1, 2, 3, 4),
+        matcher: Matcher | None = None,
+    ) -> None:
+        self.ontology = ontology
+        self.n_levels = len(ontology.levels) or 4
+        for level in levels:
+            if not 1 <= level <= self.n_levels:
+                raise DermOntoError(f"level {level} is outside 1..{self.n_levels}")
+        self.levels = tuple(levels)
+        self.graph = hierarchy.build_graph(ontology)
+        self.paths = hierarchy.primary_paths(self.graph)
+        self.matcher = matcher or Matcher(ontology)
+        self.classes = {
+            level: hierarchy.level_classes(self.graph, level, self.n_levels)
+            for level in self.levels
+        }
+        self.class_index = {
+            level: {c: i for i, c in enumerate(ids)} for level, ids in self.classes.items()
+        }
+        self.node_classes = sorted(self.graph)  # the multi-hot columns
+        self.node_index = {n: i for i, n in enumerate(self.node_classes)}
+        self._released = {
+            c.id: c.provenance[0].lower() for c in ontology.conditions if c.provenance
+        }
+        self._cache: dict[str, ResolvedLabel] = {}
+
+    def label(self, term_id: str) -> str:
+        """The label of a condition id."""
+        return str(self.graph.nodes[term_id]["label"])
+
+    def resolve(self, cell: str) -> ResolvedLabel:
+        """Resolve one distinct cell value (cached)."""
+        found = self._cache.get(cell)
+        if found is None:
+            found = self._cache[cell] = self._resolve(cell)
+        return found
+
+    def _resolve(self, cell: str) -> ResolvedLabel:
+        matches = self.matcher.match_cell(cell)
+        ids = tuple(dict.fromkeys(m.id for m in matches if m.matched))
+        unknown = tuple(
+            m.input for m in matches if not m.matched and m.method not in ("sentinel", "empty")
+        )
+        if unknown:
+            status: Status = "unknown"
+        elif ids:
+            status = "ok"
+        elif any(m.method == "sentinel" for m in matches):
+            status = "sentinel"
+        else:
+            status = "empty"
+        labels, indices = [], []
+        for level in self.levels:
+            classes = list(
+                dict.fromkeys(hierarchy.project(self.paths[i], level, self.n_levels) for i in ids)
+            )
+            labels.append("|".join(self.label(c) for c in classes))
+            indices.append(self.class_index[level][classes[0]] if len(classes) == 1 else -1)
+        return ResolvedLabel(
+            ids, tuple(labels), tuple(indices), self.derm1m_path(matches), status, unknown
+        )
+
+    def derm1m_path(self, matches: Sequence[Match]) -> str:
+        """Derm1M's ``hierarchical_disease_label`` for the matches of one cell."""
+        found = [m for m in matches if m.matched]
+        if not found:
+            return ""
+        ancestor_paths = [self.paths[m.id][:-1] for m in found]
+        common: list[str] = []
+        for step in zip(*ancestor_paths, strict=False):
+            if len(set(step)) != 1:
+                break
+            common.append(step[0])
+        chosen = {m.id for m in found}
+        names = [self._released[n] for n in common if n in self._released and n not in chosen]
+        written = [m.input.strip() for m in matches if m.method not in ("sentinel", "empty")]
+        return ", ".join([*names, *written])
+
+
+@dataclass(frozen=True)
+class LabelOptions:
+    """Options of a labels run."""
+
+    column: str
+    levels: tuple[int, ...] = (1, 2, 3, 4)
+    unknown: UnknownPolicy = "keep"
+    prefix: str = ""
+    multi_hot: Path | None = None
+    distance_matrix: Path | None = None
+    distance_level: int | None = None
+
+
+def class_map_path(output: str | os.PathLike[str]) -> Path:
+    """Where the class maps of ``output`` go: beside it, ``<stem>.classes.json``."""
+    out = Path(output)
+    name = out.name
+    for suffix in (".gz", ".csv", ".tsv", ".parquet", ".pq"):
+        name = name.removesuffix(suffix)
+    return out.with_name(name + ".classes.json")
+
+
+def class_maps(plan: LabelPlan) -> dict[str, Any]:
+    """The JSON class maps: per level, index -> id and label; and the multi-hot columns."""
+    onto = plan.ontology
+    return {
+        "ontology": onto.id,
+        "version": onto.version,
+        "levels": {
+            str(level): {
+                "name": onto.levels[level - 1] if onto.levels else f"level {level}",
+                "classes": [
+                    {"index": i, "id": c, "label": plan.label(c)}
+                    for i, c in enumerate(plan.classes[level])
+                ],
+            }
+            for level in plan.levels
+        },
+        "multi_hot": [
+            {"index": i, "id": c, "label": plan.label(c)} for i, c in enumerate(plan.node_classes)
+        ],
+    }
+
+
+def _output_names(plan: LabelPlan, prefix: str) -> list[str]:
+    names = [f"{prefix}onto_ids"]
+    for level in plan.levels:
+        names += [f"{prefix}level_{level}", f"{prefix}level_{level}_idx"]
+    return [*names, f"{prefix}hierarchical_disease_label"]
+
+
+def label_table(
+    ontology: Ontology,
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    options: LabelOptions,
+) -> LabelReport:
+    """Label a CSV/Parquet table; write OUTPUT, its class maps and the optional arrays."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from derm_onto.files import atomic_path, atomic_write
+    from derm_onto.tables import TableWriter, progress, read_batches, read_columns
+
+    plan = LabelPlan(ontology, options.levels)
+    columns = read_columns(source)
+    if options.column not in columns:
+        raise DermOntoError(
+            f"{source}: no column {options.column!r} (columns: {', '.join(columns)})"
+        )
+    added = _output_names(plan, options.prefix)
+    clash = [n for n in added if n in columns]
+    if clash:
+        raise DermOntoError(
+            f"{source}: already has column {clash[0]!r}; choose a --prefix "
+            "for the added columns (e.g. --prefix onto_)"
+        )
+    schema = pa.schema(
+        [(c, pa.string()) for c in columns]
+        + [(n, pa.int32() if n.endswith("_idx") else pa.string()) for n in added]
+    )
+    report = LabelReport()
+    distinct: dict[str, int] = {}  # global code of each distinct value, for the multi-hot
+    codes: list[Any] = []
+    with TableWriter(output, schema) as writer, progress(desc="labels") as bar:
+        for batch in read_batches(source):
+            encoded = pc.dictionary_encode(batch.column(options.column))
+            values = encoded.dictionary.to_pylist()
+            resolved = [plan.resolve(v) for v in values]
+            bad = [(v, r) for v, r in zip(values, resolved, strict=True) if r.status == "unknown"]
+            if bad and options.unknown == "error":
+                counts = Counter(batch.column(options.column).to_pylist())
+                worst = sorted(bad, key=lambda x: -counts[x[0]])[:5]
+                listed = "; ".join(f"{v!r} ({counts[v]} rows)" for v, _ in worst)
+                raise DermOntoError(
+                    f"{source}: unknown labels in column {options.column!r}: {listed}"
+                )
+            indices = encoded.indices
+            counts_per_value = np.bincount(
+                indices.to_numpy(zero_copy_only=False), minlength=len(values)
+            )
+            for value, r, n in zip(values, resolved, counts_per_value, strict=True):
+                report.rows += int(n)
+                if r.status == "ok":
+                    report.matched_rows += int(n)
+                elif r.status == "sentinel":
+                    report.sentinel_rows += int(n)
+                elif r.status == "empty":
+                    report.empty_rows += int(n)
+                else:
+                    report.unknown_rows += int(n)
+                    for part in r.unknown_parts:
+                        report.unknown[part] += int(n)
+            if options.unknown == "drop" and bad:
+                keep_value = pa.array([r.status != "unknown" for r in resolved])
+                mask = pc.take(keep_value, indices)
+                batch = batch.filter(mask)
+                indices = pc.take(pa.array(range(len(values)), pa.int32()), indices).filter(mask)
+            tables: list[Any] = [pa.array(["|".join(r.ids) for r in resolved], pa.string())]
+            for k in range(len(plan.levels)):
+                tables.append(pa.array([r.level_labels[k] for r in resolved], pa.string()))
+                tables.append(pa.array([r.level_indices[k] for r in resolved], pa.int32()))
+            tables.append(pa.array([r.derm1m_path for r in resolved], pa.string()))
+            new_columns = [t.take(indices) for t in tables]
+            out = pa.RecordBatch.from_arrays([*batch.columns, *new_columns], schema=schema)
+            writer.write(out)
+            report.rows_written += out.num_rows
+            if options.multi_hot is not None:
+                mapping = np.array(
+                    [distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int32
+                )
+                codes.append(mapping[indices.to_numpy(zero_copy_only=False)])
+            bar.update(batch.num_rows)
+        report.distinct_labels = len(plan._cache)
+        maps = class_maps(plan)
+        with atomic_write(class_map_path(output)) as handle:
+            handle.write((json.dumps(maps, indent=2, ensure_ascii=False) + "\n").encode())
+        if options.multi_hot is not None:
+            _write_multi_hot(plan, distinct, codes, options.multi_hot, atomic_path)
+        if options.distance_matrix is not None:
+            level = options.distance_level or plan.levels[-1]
+            if level not in plan.classes:
+                raise DermOntoError(f"--distance-level {level} is not one of --levels")
+            matrix = np.asarray(
+                hierarchy.distance_matrix(plan.graph, plan.classes[level]), dtype=np.int16
+            )
+            with atomic_path(options.distance_matrix) as tmp, tmp.open("wb") as handle:
+                np.save(handle, matrix)
+    return report
+
+
+def _write_multi_hot(
+    plan: LabelPlan, distinct: dict[str, int], codes: list[Any], target: Path, atomic_path: Any
+) -> None:
+    """Rows x nodes uint8: each matched id and all its ancestors set."""
+    import numpy as np
+
+    table = np.zeros((max(len(distinct), 1), len(plan.node_classes)), dtype=np.uint8)
+    for value, code in distinct.items():
+        for term_id in plan.resolve(value).ids:
+            for node in hierarchy.ancestors(plan.graph, term_id, reflexive=True):
+                table[code, plan.node_index[node]] = 1
+    all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
+    with atomic_path(target) as tmp:
+        array = np.lib.format.open_memmap(
+            str(tmp), mode="w+", dtype=np.uint8, shape=(len(all_codes), len(plan.node_classes))
+        )
+        step = 65536
+        for start in range(0, len(all_codes), step):
+            array[start : start + step] = table[all_codes[start : start + step]]
+        array.flush()
+        del array

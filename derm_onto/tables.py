@@ -1,0 +1,171 @@
+"""Stream CSV, TSV and Parquet tables in record batches with pyarrow.
+
+Every column is read as a string, so a table passes through unchanged. CSV cells may hold
+line breaks (Derm1M captions do). The format follows the extension: ``.csv``, ``.tsv`` (either
+optionally ``.gz``), ``.parquet`` / ``.pq``. Writers go to a temporary file that replaces the
+target only when the whole table was written.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "in.csv").write_text('a,b\\n1,"x\\ny"\\n')
+>>> [b.num_rows for b in read_batches(folder / "in.csv")]
+[1]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from derm_onto.errors import DermOntoError
+from derm_onto.files import atomic_path
+
+Format = Literal["csv", "tsv", "parquet"]
+BLOCK_SIZE = 1 << 23  # 8 MiB of CSV per batch: flat memory, few Python round trips
+
+
+def table_format(path: str | os.PathLike[str]) -> Format:
+    """The table format of a path, from its extension."""
+    name = Path(path).name.lower().removesuffix(".gz")
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith(".tsv"):
+        return "tsv"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    raise DermOntoError(f"{path}: unknown table format; use .csv, .tsv or .parquet")
+
+
+def _csv_options(fmt: Format, names: list[str] | None = None) -> tuple[Any, Any, Any]:
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    read = pa_csv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True)
+    parse = pa_csv.ParseOptions(delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True)
+    convert = pa_csv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()) if names else None,
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    return read, parse, convert
+
+
+def _input(path: Path) -> Any:
+    import pyarrow as pa
+
+    return pa.input_stream(str(path), compression="detect")
+
+
+def read_columns(path: str | os.PathLike[str]) -> list[str]:
+    """The column names of a table."""
+    source = Path(path)
+    fmt = table_format(source)
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.ParquetFile(str(source)).schema_arrow.names)
+        from pyarrow import csv as pa_csv
+
+        read, parse, _ = _csv_options(fmt)
+        with _input(source) as stream:
+            reader = pa_csv.open_csv(stream, read_options=read, parse_options=parse)
+            return list(reader.schema.names)
+    except FileNotFoundError:
+        raise DermOntoError(f"{source}: no such file") from None
+    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError subclasses
+        raise DermOntoError(f"{source}: cannot read table: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def read_batches(path: str | os.PathLike[str]) -> Iterator[Any]:
+    """Record batches of a table, every column as strings."""
+    source = Path(path)
+    fmt = table_format(source)
+    names = read_columns(source)
+    rows_before = 0
+    try:
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = pa.schema([(n, pa.string()) for n in names])
+            for batch in pq.ParquetFile(str(source)).iter_batches(batch_size=65536):
+                yield batch.cast(schema) if batch.schema != schema else batch
+            return
+        from pyarrow import csv as pa_csv
+
+        read, parse, convert = _csv_options(fmt, names)
+        with _input(source) as stream:
+            reader = pa_csv.open_csv(
+                stream, read_options=read, parse_options=parse, convert_options=convert
+            )
+            for batch in reader:
+                rows_before += batch.num_rows
+                yield batch
+    except DermOntoError:
+        raise
+    except Exception as exc:
+        where = f" after row {rows_before}" if rows_before else ""
+        raise DermOntoError(f"{source}: malformed table{where}: {_first_line(exc)}") from None
+
+
+class TableWriter:
+    """Write record batches to CSV, TSV or Parquet atomically (use as a context manager)."""
+
+    def __init__(self, path: str | os.PathLike[str], schema: Any) -> None:
+        self.path = Path(path)
+        self.format = table_format(self.path)
+        self.schema = schema
+        self._stack = contextlib.ExitStack()
+        self._writer: Any = None
+
+    def __enter__(self) -> TableWriter:
+        tmp = self._stack.enter_context(atomic_path(self.path))
+        if self.format == "parquet":
+            import pyarrow.parquet as pq
+
+            self._writer = pq.ParquetWriter(str(tmp), self.schema, compression="zstd")
+        else:
+            import pyarrow as pa
+            from pyarrow import csv as pa_csv
+
+            compression = "gzip" if self.path.name.lower().endswith(".gz") else None
+            sink = self._stack.enter_context(pa.output_stream(str(tmp), compression=compression))
+            options = pa_csv.WriteOptions(delimiter="\t" if self.format == "tsv" else ",")
+            self._writer = pa_csv.CSVWriter(sink, self.schema, write_options=options)
+        return self
+
+    def write(self, batch: Any) -> None:
+        """Append one record batch."""
+        self._writer.write(batch)
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            self._stack.__exit__(*exc_info)  # type: ignore[arg-type]
+
+
+def progress(total: int | None = None, unit: str = "rows", desc: str = "") -> Any:
+    """A tqdm progress bar on a terminal (stderr); silent when stderr is piped."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit=unit,
+        unit_scale=True,
+        desc=desc,
+        leave=False,
+        disable=not sys.stderr.isatty(),
+    )
