@@ -272,7 +272,7 @@ def label_table(
             counts_per_value = np.bincount(
                 indices.to_numpy(zero_copy_only=False), minlength=len(values)
             )
-            for value, r, n in zip(values, resolved, counts_per_value, strict=True):
+            for r, n in zip(resolved, counts_per_value, strict=True):
                 report.rows += int(n)
                 if r.status == "ok":
                     report.matched_rows += int(n)
