@@ -354,3 +354,109 @@ def labels(
             + (f" and {more} more" if more > 0 else ""),
             err=True,
         )
+
+
+RDF_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "owl", "nt", "jsonld"]),
+    default=None,
+    help="RDF format (owl = RDF/XML); default: from -o's extension, else ttl.",
+)
+
+
+def _write_or_echo(data: bytes, output: Path | None) -> None:
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    from derm_onto.files import atomic_write
+
+    with atomic_write(output) as handle:
+        handle.write(data)
+
+
+@main.command()
+@ONTOLOGY_ARGUMENT
+@RDF_FORMAT
+@click.option("-o", "--output", type=PATH_TYPE, help="File to write (default: stdout).")
+def export(path: Path | None, fmt: str | None, output: Path | None) -> None:
+    """Export the ontology as OWL in RDF: Turtle, RDF/XML, N-Triples or JSON-LD."""
+    from derm_onto.rdf import export as export_rdf
+    from derm_onto.rdf import rdf_format
+
+    chosen = rdf_format(fmt or (str(output) if output else "ttl"))
+    _write_or_echo(export_rdf(_load(path), chosen), output)
+
+
+@import_.command("rdf")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@OUTPUT_OPTION
+@RDF_FORMAT
+def import_rdf_command(source: Path, output: Path, fmt: str | None) -> None:
+    """Read RDF written in derm-onto's conventions back into the project JSON."""
+    from derm_onto.errors import OntologyLoadError
+    from derm_onto.jsonio import dump, to_dict
+    from derm_onto.rdf import import_rdf, rdf_format
+    from derm_onto.validate import has_failures, validate_document
+
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise OntologyLoadError(str(source), "unreadable", f"cannot read: {exc.strerror}") from None
+    try:
+        chosen = rdf_format(fmt or str(source))
+    except ValueError as exc:
+        raise click.UsageError(f"{exc}; give --format") from None
+    ontology, findings = import_rdf(data, chosen, str(source))
+    if ontology is not None:
+        findings += validate_document(to_dict(ontology))
+    for finding in findings:
+        if finding.severity != "info":
+            click.echo(finding.format(str(source)), err=True)
+    if ontology is None or has_failures(findings):
+        sys.exit(1)
+    dump(ontology, output)
+    click.echo(
+        f"{output}: {len(ontology.conditions)} conditions, {len(ontology.concepts)} "
+        f"concepts, {len(ontology.findings)} findings",
+        err=True,
+    )
+
+
+@main.command()
+@ONTOLOGY_ARGUMENT
+@click.option(
+    "--inferred",
+    "inferred_output",
+    type=PATH_TYPE,
+    help="Write the export with the inferred class hierarchy to this file.",
+)
+@RDF_FORMAT
+def reason(path: Path | None, inferred_output: Path | None, fmt: str | None) -> None:
+    """Check consistency with HermiT (needs Java); list unsatisfiable classes by label.
+
+    Exit status 1 when the ontology is inconsistent or has unsatisfiable classes.
+    """
+    from derm_onto.owl import reason as run_reasoner
+    from derm_onto.owl import with_inferred_hierarchy
+
+    ontology = _load(path)
+    result = run_reasoner(ontology)
+    if not result.consistent:
+        click.echo("inconsistent: the ontology has no model", err=True)
+        sys.exit(1)
+    for term_id, label in result.unsatisfiable:
+        click.echo(f"unsatisfiable {term_id} {label}")
+    if inferred_output is not None:
+        from derm_onto.rdf import export as export_rdf
+        from derm_onto.rdf import rdf_format
+
+        chosen = rdf_format(fmt or str(inferred_output))
+        _write_or_echo(
+            export_rdf(with_inferred_hierarchy(ontology, result), chosen), inferred_output
+        )
+    if result.unsatisfiable:
+        click.echo(f"{len(result.unsatisfiable)} unsatisfiable classes", err=True)
+        sys.exit(1)
+    total = len(ontology.conditions) + len(ontology.concepts) + len(ontology.findings)
+    click.echo(f"consistent: {total} classes, none unsatisfiable", err=True)

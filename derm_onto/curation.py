@@ -44,6 +44,7 @@ from derm_onto.model import (
     Concept,
     ConceptCategory,
     Condition,
+    DisjointGroup,
     Finding,
     FindingCategory,
     Ontology,
@@ -308,6 +309,16 @@ def apply_curation(
                 findings=tuple(extra.get("findings", ())),
             )
         )
+    disjoint = tuple(
+        DisjointGroup(
+            tuple(
+                curator.resolve(ref, pointer("disjoint", g, "classes", i))
+                for i, ref in enumerate(group["classes"])
+            ),
+            group["reason"],
+        )
+        for g, group in enumerate(curation.get("disjoint", []))
+    )
     header = curation.get("header", {})
     return dataclasses.replace(
         ontology,
@@ -321,6 +332,7 @@ def apply_curation(
         conditions=tuple(conditions),
         concepts=tuple(concepts),
         findings=tuple(findings),
+        disjoint=disjoint,
     )
 
 

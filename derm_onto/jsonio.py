@@ -34,6 +34,7 @@ from derm_onto.model import (
     Concept,
     ConceptCategory,
     Condition,
+    DisjointGroup,
     Finding,
     FindingCategory,
     Ontology,
@@ -207,6 +208,10 @@ def from_dict(data: Mapping[str, Any]) -> Ontology:
         conditions=conditions,
         concepts=concepts,
         findings=findings,
+        disjoint=tuple(
+            DisjointGroup(tuple(g["classes"]), g.get("reason", ""))
+            for g in data.get("disjoint", ())
+        ),
     )
 
 
@@ -250,6 +255,11 @@ def to_dict(ontology: Ontology) -> dict[str, Any]:
         out["levels"] = list(ontology.levels)
     for kind in KINDS:
         out[kind] = [_term_dict(t) for t in sorted(ontology.entries(kind), key=lambda t: t.id)]
+    if ontology.disjoint:
+        groups = [
+            {"classes": sorted(set(g.classes)), "reason": g.reason} for g in ontology.disjoint
+        ]
+        out["disjoint"] = sorted(groups, key=lambda g: g["classes"])
     return out
 
 

@@ -77,17 +77,16 @@ _SCORES: Mapping[str, float] = {
 }
 FUZZY_CUTOFF = 0.9
 
-_BRITISH = [
-    (re.compile(r"oedema"), "edema"),
-    (re.compile(r"haem"), "hem"),
-    (re.compile(r"naev"), "nev"),
-    (re.compile(r"tumour"), "tumor"),
-    (re.compile(r"colour"), "color"),
-    (re.compile(r"oesophag"), "esophag"),
-    (re.compile(r"seborrhoe"), "seborrhe"),
-    (re.compile(r"coeliac"), "celiac"),
-    (re.compile(r"\b(\w+)is(e|ed|ation)\b"), r"\1iz\2"),
-]
+_BRITISH_WORDS = {"oedema": "edema", "tumour": "tumor", "colour": "color", "coeliac": "celiac"}
+_BRITISH_PARTS = re.compile(r"haem|naev|oesophag|seborrhoe|oedema|tumour|colour|coeliac")
+_BRITISH_PART_MAP = {
+    "haem": "hem",
+    "naev": "nev",
+    "oesophag": "esophag",
+    "seborrhoe": "seborrhe",
+    **_BRITISH_WORDS,
+}
+_ISE = re.compile(r"\b(\w+)is(e|ed|ation)\b")
 _IRREGULAR = {
     "nevi": "nevus",
     "bullae": "bulla",
@@ -103,6 +102,11 @@ _IRREGULAR = {
     "telangiectases": "telangiectasia",
     "telangiectasias": "telangiectasia",
 }
+
+
+_POSSESSIVE = re.compile(r"'s\b|s'(?=\s|$)")
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_QUALIFIERS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
 def _singular(word: str) -> str:
@@ -127,8 +131,9 @@ def fold(text: str) -> str:
     >>> fold("  Café   au Lait ")
     'cafe au lait'
     """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.casefold().split())
 
 
@@ -144,12 +149,15 @@ def normalise(text: str, *, drop_qualifiers: bool = False) -> str:
     'melanoma'
     """
     text = fold(text).replace("\u2019", "'").replace("`", "'")
-    if drop_qualifiers:
-        text = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", text)
-    text = re.sub(r"'s\b|s'(?=\s|$)", "", text)
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    for pattern, replacement in _BRITISH:
-        text = pattern.sub(replacement, text)
+    if drop_qualifiers and ("(" in text or "[" in text):
+        text = _QUALIFIERS.sub(" ", text)
+    if "'" in text:
+        text = _POSSESSIVE.sub("", text)
+    text = _PUNCTUATION.sub(" ", text)
+    if _BRITISH_PARTS.search(text):
+        text = _BRITISH_PARTS.sub(lambda m: _BRITISH_PART_MAP[m.group(0)], text)
+    if "is" in text:
+        text = _ISE.sub(r"\1iz\2", text)
     return " ".join(_singular(w) for w in text.split())
 
 
@@ -214,6 +222,7 @@ class Matcher:
             for word in key.split():
                 self._words.setdefault(word, set()).update(hits)
         self._cache: dict[str, Match] = {}
+        self._strict_cache: dict[tuple[str, str], Match] = {}
 
     @staticmethod
     def _add(index: dict[str, dict[str, int]], key: str, term_id: str, strength: int) -> None:
@@ -238,36 +247,51 @@ class Matcher:
         return Match(text, ids[0], self._labels[ids[0]], method, score)
 
     def match(self, text: str) -> Match:
-        """Match one name (no splitting)."""
+        """Match one name (no splitting), at every level down to fuzzy."""
         cached = self._cache.get(text)
         if cached is None:
-            cached = self._cache[text] = self._match(text)
+            cached = self._cache[text] = self._match(text, loose=True)
         return cached
 
-    def _match(self, text: str) -> Match:
+    def match_strict(self, text: str) -> Match:
+        """Match one name exactly or after normalisation only (no word order, no fuzzy)."""
+        key = ("strict", text)
+        cached = self._strict_cache.get(key)
+        if cached is None:
+            cached = self._strict_cache[key] = self._match(text, loose=False)
+        return cached
+
+    def _match(self, text: str, *, loose: bool) -> Match:
         folded = fold(text)
         if not folded:
             return Match(text, method="empty")
         if folded in self.sentinels:
             return Match(text, method="sentinel")
+        raw = self._decide(text, self._raw.get(folded), "exact", _SCORES["exact"])
+        if raw is not None:
+            return raw
         key = normalise(text)
-        loose = normalise(text, drop_qualifiers=True)
+        has_qualifier = "(" in text or "[" in text
+        loose_key = normalise(text, drop_qualifiers=True) if has_qualifier else key
         steps: list[tuple[Mapping[str, int] | None, Method]] = [
-            (self._raw.get(folded), "exact"),
             (self._norm.get(key), "normalised"),
-            (self._norm.get(loose), "normalised"),
         ]
-        if text.count(",") == 1:
-            head, tail = (p.strip() for p in text.split(","))
-            steps.append((self._norm.get(normalise(f"{tail} {head}")), "word_order"))
-        steps.append((self._bag.get(_bag(loose)), "word_order"))
+        if has_qualifier:
+            steps.append((self._norm.get(loose_key), "normalised"))
+        if loose:
+            if text.count(",") == 1:
+                head, tail = (p.strip() for p in text.split(","))
+                steps.append((self._norm.get(normalise(f"{tail} {head}")), "word_order"))
+            steps.append((self._bag.get(_bag(loose_key)), "word_order"))
         for hits, method in steps:
             found = self._decide(text, hits, method, _SCORES[method])
             if found is not None:
                 return found
-        close = difflib.get_close_matches(loose, self._fuzzy_keys, n=3, cutoff=0.6)
-        if close and difflib.SequenceMatcher(None, loose, close[0]).ratio() >= FUZZY_CUTOFF:
-            ratio = difflib.SequenceMatcher(None, loose, close[0]).ratio()
+        if not loose:
+            return Match(text, method="unmatched")
+        close = difflib.get_close_matches(loose_key, self._fuzzy_keys, n=3, cutoff=0.6)
+        ratio = difflib.SequenceMatcher(None, loose_key, close[0]).ratio() if close else 0.0
+        if ratio >= FUZZY_CUTOFF:
             found = self._decide(text, self._norm[close[0]], "fuzzy", round(0.8 * ratio, 2))
             if found is not None:
                 return found
@@ -276,7 +300,7 @@ class Matcher:
         )
         if len(suggestions) < 3:  # entries sharing the most words, for a curator to check
             shared: Counter[str] = Counter()
-            for word in set(loose.split()):
+            for word in set(loose_key.split()):
                 if len(word) > 3:
                     shared.update(self._words.get(word, ()))
             ranked = sorted(shared, key=lambda i: (-shared[i], i))
@@ -289,14 +313,18 @@ class Matcher:
         for chunk in re.split(r"[;|]", cell):
             if not chunk.strip() and out:
                 continue
-            whole = self.match(chunk.strip())
-            strict = whole.method in ("exact", "synonym", "normalised", "sentinel", "empty")
-            if "," not in chunk or strict:
+            if "," not in chunk:
+                out.append(self.match(chunk.strip()))
+                continue
+            whole = self.match_strict(chunk.strip())
+            if whole.matched or whole.method in ("sentinel", "empty"):
                 out.append(whole)
                 continue
             parts = self._split_commas(chunk)
-            if whole.matched and not all(m.matched for m in parts):
-                parts = [whole]  # "carcinoma, basal cell": only the whole, reordered, is a name
+            if not all(m.matched for m in parts):
+                loose_whole = self.match(chunk.strip())
+                if loose_whole.matched:  # "carcinoma, basal cell": the whole, reordered
+                    parts = [loose_whole]
             out.extend(parts)
         return out
 
@@ -306,9 +334,9 @@ class Matcher:
         start = 0
         while start < len(parts):
             for end in range(len(parts), start, -1):  # the longest run that matches wins
-                found = self.match(", ".join(parts[start:end]))
-                strict = found.method in ("exact", "synonym", "normalised")
-                if (found.matched and (strict or end == start + 1)) or end == start + 1:
+                text = ", ".join(parts[start:end])
+                found = self.match(text) if end == start + 1 else self.match_strict(text)
+                if found.matched or end == start + 1:
                     out.append(found)
                     start = end
                     break

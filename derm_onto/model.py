@@ -107,12 +107,21 @@ class Finding(Term):
     category: FindingCategory | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DisjointGroup:
+    """Classes no entity can belong to two of at once (``owl:AllDisjointClasses``)."""
+
+    classes: tuple[str, ...]
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class Ontology:
     """One ontology: a header and three lists of entries.
 
     ``prefixes`` maps a CURIE prefix to the IRI its local ids are appended to. ``levels``
-    names the condition hierarchy's levels from the top (depth 1) down.
+    names the condition hierarchy's levels from the top (depth 1) down. ``disjoint`` lists
+    groups of classes that exclude each other, for the reasoner.
     """
 
     id: str
@@ -126,6 +135,7 @@ class Ontology:
     conditions: tuple[Condition, ...] = ()
     concepts: tuple[Concept, ...] = ()
     findings: tuple[Finding, ...] = field(default=())
+    disjoint: tuple[DisjointGroup, ...] = ()
 
     # -- lookups -----------------------------------------------------------------------
     @cached_property

@@ -330,6 +330,39 @@ def _check_references(entries: Sequence[_Entry]) -> Iterator[Finding]:
                     )
 
 
+def _check_disjoint(document: Mapping[str, Any], entries: Sequence[_Entry]) -> Iterator[Finding]:
+    groups = document.get("disjoint")
+    if not isinstance(groups, list):
+        return
+    kind_of: dict[str, str] = {}
+    for entry in entries:
+        kind_of.setdefault(entry.id, entry.kind)
+    for g, group in enumerate(groups):
+        classes = group.get("classes") if isinstance(group, dict) else None
+        if not isinstance(classes, list):
+            continue
+        kinds = set()
+        for i, ref in enumerate(classes):
+            if not isinstance(ref, str):
+                continue
+            if ref not in kind_of:
+                yield Finding(
+                    "error",
+                    "dangling_reference",
+                    pointer("disjoint", g, "classes", i),
+                    f"disjoint class {ref} does not exist",
+                )
+            else:
+                kinds.add(kind_of[ref])
+        if len(kinds) > 1:
+            yield Finding(
+                "error",
+                "wrong_kind",
+                pointer("disjoint", g, "classes"),
+                "a disjoint group must hold classes of one kind",
+            )
+
+
 def _check_cycles(entries: Sequence[_Entry]) -> Iterator[Finding]:
     import networkx as nx
 
@@ -444,6 +477,7 @@ def semantic_findings(document: Mapping[str, Any]) -> list[Finding]:
     checks: Iterable[Iterator[Finding]] = (
         _check_ids(entries, prefixes),
         _check_references(entries),
+        _check_disjoint(document, entries),
         _check_cycles(entries),
         _check_labels(entries),
         _check_definitions(entries),

@@ -1,0 +1,66 @@
+"""HermiT through owlready2 (needs Java; CI installs a headless JRE)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import pytest
+
+from derm_onto.cli import main
+from derm_onto.errors import DermOntoError
+from derm_onto.jsonio import dump, load
+from derm_onto.owl import reason
+from derm_onto.resources import bundled_ontology_path
+
+from . import ids
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("java") is None and __import__("os").environ.get("CI") != "true",
+    reason="no Java here (CI installs it and runs these)",
+)
+
+
+def planted(tiny):
+    """Melanoma (malignant) also made a child of a benign class: a contradiction."""
+    melanoma = tiny.condition(ids.MELANOMA)
+    bad = dataclasses.replace(melanoma, parents=(*melanoma.parents, ids.MELANOCYTIC_BENIGN))
+    return dataclasses.replace(
+        tiny, conditions=tuple(bad if c.id == ids.MELANOMA else c for c in tiny.conditions)
+    )
+
+
+def test_curated_ontology_is_coherent() -> None:
+    result = reason(load(bundled_ontology_path()))
+    assert result.consistent and result.unsatisfiable == ()
+
+
+def test_planted_contradiction_is_named(tiny) -> None:
+    result = reason(planted(tiny))
+    assert result.consistent
+    assert result.unsatisfiable == ((ids.MELANOMA, "melanoma"),)
+
+
+def test_without_the_disjointness_there_is_no_contradiction(tiny) -> None:
+    result = reason(dataclasses.replace(planted(tiny), disjoint=()))
+    assert result.ok
+
+
+def test_reason_command(runner, tiny, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    dump(planted(tiny), bad)
+    result = runner.invoke(main, ["reason", str(bad)])
+    assert result.exit_code == 1
+    assert f"unsatisfiable {ids.MELANOMA} melanoma" in result.output
+    good = runner.invoke(main, ["reason", str(tmp_path / "x.json")])
+    assert good.exit_code == 1 and "no such file" in good.output
+    inferred = tmp_path / "inferred.ttl"
+    ok = runner.invoke(main, ["reason", "--inferred", str(inferred)])
+    assert ok.exit_code == 0, ok.output
+    assert "owl:Class" in inferred.read_text()
+
+
+def test_missing_java_is_a_clear_error(tiny, monkeypatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(DermOntoError, match="needs Java"):
+        reason(tiny)
