@@ -217,8 +217,9 @@ def distance_matrix(graph: Graph, nodes: Sequence[str]) -> list[list[int]]:
 
 def subset(ontology: Ontology, terms: Iterable[str], *, with_ancestors: bool = False) -> Ontology:
     """The sub-ontology under ``terms``: the terms and all their descendants (and, with
-    ``with_ancestors``, their paths to the top). Parents outside the subset are dropped;
-    concepts and findings are kept whole, so references stay valid.
+    ``with_ancestors``, their paths to the top). Parents outside the subset are dropped, and
+    so are disjointness groups left with fewer than two classes; concepts and findings are
+    kept whole, so references stay valid.
     """
     import dataclasses
 
@@ -233,7 +234,13 @@ def subset(ontology: Ontology, terms: Iterable[str], *, with_ancestors: bool = F
         for c in ontology.conditions
         if c.id in keep
     )
-    return dataclasses.replace(ontology, conditions=conditions)
+    disjoint = tuple(
+        dataclasses.replace(g, classes=kept)
+        for g in ontology.disjoint
+        if len(kept := tuple(c for c in g.classes if c in keep or ontology.kind_of(c) !=
+                             "conditions")) >= 2
+    )
+    return dataclasses.replace(ontology, conditions=conditions, disjoint=disjoint)
 
 
 def format_tree(

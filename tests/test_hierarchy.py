@@ -114,8 +114,11 @@ def test_subset_is_a_valid_ontology(tiny, tmp_path) -> None:
         ids.BCC,
     }
     assert part.condition(ids.MALIGNANT).parents == ()
+    assert part.disjoint == ()  # benign is gone, so benign-vs-malignant is too
     with_up = hierarchy.subset(tiny, [ids.MELANOMA], with_ancestors=True)
     assert ids.NEOPLASM in {c.id for c in with_up.conditions}
+    both = hierarchy.subset(tiny, [ids.NEOPLASM])
+    assert both.disjoint == tiny.disjoint
 
 
 def test_subset_and_tree_commands(runner, tiny_path, tmp_path) -> None:
