@@ -237,8 +237,10 @@ def subset(ontology: Ontology, terms: Iterable[str], *, with_ancestors: bool = F
     disjoint = tuple(
         dataclasses.replace(g, classes=kept)
         for g in ontology.disjoint
-        if len(kept := tuple(c for c in g.classes if c in keep or ontology.kind_of(c) !=
-                             "conditions")) >= 2
+        if len(
+            kept := tuple(c for c in g.classes if c in keep or ontology.kind_of(c) != "conditions")
+        )
+        >= 2
     )
     return dataclasses.replace(ontology, conditions=conditions, disjoint=disjoint)
 

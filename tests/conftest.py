@@ -60,3 +60,19 @@ def write_json(tmp_path: Path) -> Callable[[Any], Path]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A live Virtuoso for the session; a hard failure under CI=true when it is missing."""
+    from .virtuoso import Virtuoso
+
+    if not Virtuoso.available():
+        message = "virtuoso-t/isql-vt not installed (apt-get install virtuoso-opensource-7-bin)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: .ci/run installs it)")
+        pytest.skip(message)
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,348 @@
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from derm_onto import sparql
+from derm_onto.cli import main
+from derm_onto.errors import DermOntoError
+from derm_onto.jsonio import load
+from derm_onto.resources import bundled_ontology_path
+
+from . import ids
+
+# parameter values for every library query, on the curated ontology and on the tiny one
+PARAMS = {
+    "derm1m": {
+        "term": "psoriasis",
+        "level": "2",
+        "text": "wart",
+        "scheme": "ICD10CM",
+        "a": "melanoma",
+        "b": "basal cell carcinoma",
+    },
+    "tiny": {
+        "term": ids.PSORIASIS,
+        "level": "3",
+        "text": "mel",
+        "scheme": "ICD10CM",
+        "a": ids.MELANOMA,
+        "b": ids.BCC,
+    },
+}
+CONCEPT_TERM = {"derm1m": "papule", "tiny": ids.PAPULE}
+
+
+@pytest.fixture(scope="module")
+def derm1m():
+    return load(bundled_ontology_path())
+
+
+def values_for(query: sparql.Query, which: str) -> dict[str, str]:
+    values = {p.name: PARAMS[which][p.name] for p in query.params}
+    if query.name == "conditions-with-concept":
+        values["term"] = CONCEPT_TERM[which]
+    return values
+
+
+def test_library_headers_are_complete() -> None:
+    queries = sparql.library()
+    required = {
+        "children",
+        "ancestors",
+        "descendants",
+        "siblings",
+        "path-to-top",
+        "classes-at-level",
+        "leaves",
+        "search",
+        "conditions-with-concept",
+        "concepts-of-condition",
+        "xrefs-by-scheme",
+        "lowest-common-ancestor",
+        "counts-per-category",
+        "missing-definition",
+    }
+    assert required <= set(queries)
+    for query in queries.values():
+        assert query.description, query.name
+        used = set(re.findall(r"[?$](\w+)", query.text))
+        for param in query.params:
+            assert param.name in used, (query.name, param.name)
+            assert param.type in ("term", "string", "integer") and param.description
+        assert sparql.query_form(query.text, query.source) == "select"
+
+
+@pytest.mark.parametrize("which", ["derm1m", "tiny"])
+def test_oxigraph_returns_the_same_rows_as_rdflib(which, derm1m, tiny) -> None:
+    onto = derm1m if which == "derm1m" else tiny
+    store = sparql.oxigraph_store(onto)
+    from derm_onto.rdf import to_graph
+
+    graph = to_graph(onto)
+    nonempty = 0
+    for query in sparql.library().values():
+        values = values_for(query, which)
+        a = sparql.run_local(onto, query, values, "rdflib", graph=graph)
+        bound = sparql.bindings(query, onto, values)
+        b = sparql._run_oxigraph(onto, query, bound, "select", store)
+        assert a.columns == b.columns, query.name
+        assert a.rows == b.rows, query.name
+        nonempty += bool(a.rows)
+    assert nonempty >= 12
+
+
+def test_query_answers_on_the_tiny_ontology(tiny) -> None:
+    def rows(name: str, **values: str) -> list[tuple[str, ...]]:
+        return sparql.run_local(tiny, sparql.load_query(name), values).rows
+
+    assert [r[0] for r in rows("children", term="psoriasis")] == [
+        ids.GUTTATE_PSORIASIS,
+        ids.PSORIATIC_NAIL_DYSTROPHY,
+    ]
+    assert [r[0] for r in rows("lowest-common-ancestor", a=ids.MELANOMA, b=ids.BCC)] == [
+        ids.MALIGNANT
+    ]
+    assert [r[0] for r in rows("path-to-top", term="melanoma")] == [
+        ids.NEOPLASM,
+        ids.MALIGNANT,
+        ids.MELANOCYTIC_MALIGNANT,
+        ids.MELANOMA,
+    ]
+    assert rows("xrefs-by-scheme", scheme="HP") == [
+        (ids.ITCH, "itch", "HP:0000989"),
+        (ids.PAPULE, "papule", "HP:0200034"),
+    ]
+    assert [r[0] for r in rows("missing-definition")] == [ids.PIGMENT_NETWORK]
+    assert {r[1]: r[2] for r in rows("counts-per-category")} == {
+        "nail disease": "1",
+        "neoplasm": "7",
+        "skin disease": "4",
+    }
+    assert [r[0] for r in rows("conditions-with-concept", term="papule")] == [
+        ids.GUTTATE_PSORIASIS,
+        ids.PSORIASIS,
+    ]
+
+
+def test_parameters_are_bound_not_pasted(tiny) -> None:
+    hostile = '") } } DELETE WHERE { ?s ?p ?o } #'
+    result = sparql.run_local(tiny, sparql.load_query("search"), {"text": hostile})
+    assert result.rows == []
+    block = sparql.values_block(
+        sparql.bindings(sparql.load_query("search"), tiny, {"text": hostile}), "?text"
+    )
+    assert '\\"' in block  # the quote is escaped inside the literal
+
+
+def test_bad_parameters_and_queries(tiny, tmp_path) -> None:
+    children = sparql.load_query("children")
+    with pytest.raises(DermOntoError, match="needs --param term"):
+        sparql.run_local(tiny, children, {})
+    with pytest.raises(DermOntoError, match="no parameter 'nope'"):
+        sparql.run_local(tiny, children, {"term": "psoriasis", "nope": "1"})
+    with pytest.raises(DermOntoError, match="not an integer"):
+        sparql.run_local(tiny, sparql.load_query("classes-at-level"), {"level": "two"})
+    with pytest.raises(KeyError, match="unknown term"):
+        sparql.run_local(tiny, children, {"term": "no such disease anywhere"})
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT WHERE {")
+    with pytest.raises(DermOntoError, match="not valid SPARQL"):
+        sparql.run_local(tiny, sparql.load_query(str(bad)), {})
+    with pytest.raises(DermOntoError, match="no query called"):
+        sparql.load_query("nonexistent")
+
+
+def test_updates_are_refused_by_default(tiny, tmp_path) -> None:
+    update = tmp_path / "update.rq"
+    update.write_text("INSERT DATA { <http://x.org/a> <http://x.org/b> <http://x.org/c> }")
+    query = sparql.load_query(str(update))
+    with pytest.raises(DermOntoError, match="read-only"):
+        sparql.run_local(tiny, query, {})
+    endpoint = sparql.Endpoint("http://127.0.0.1:9/sparql", timeout=1)
+    with pytest.raises(DermOntoError, match=r"refused .*--allow-update"):
+        sparql.run_remote(tiny, query, {}, endpoint)
+
+
+# -- failing endpoints, all on loopback ---------------------------------------------------
+class _Handler(http.server.BaseHTTPRequestHandler):
+    mode = "404"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.mode == "slow":
+            time.sleep(3)
+        if self.mode == "garbage":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(b"{not json")
+            return
+        if self.mode == "wrong-shape":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(json.dumps({"unexpected": 1}).encode())
+            return
+        self.send_response(404 if self.mode == "404" else 500)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_endpoint(request) -> Iterator[str]:
+    handler = type("H", (_Handler,), {"mode": request.param})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("fake_endpoint", "fragment"),
+    [
+        ("404", "no SPARQL endpoint here (HTTP 404)"),
+        ("500", "endpoint error (HTTP 500)"),
+        ("garbage", "malformed response"),
+        ("wrong-shape", "malformed response"),
+        ("slow", "no answer within 1 s"),
+    ],
+    indirect=["fake_endpoint"],
+)
+def test_remote_failures_are_one_line(runner, tiny_path, fake_endpoint, fragment) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "query",
+            "children",
+            "--param",
+            "term=psoriasis",
+            "--ontology",
+            str(tiny_path),
+            "--endpoint",
+            fake_endpoint,
+            "--timeout",
+            "1",
+        ],
+    )
+    assert result.exit_code == 1
+    assert fragment in result.output, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_connection_refused(runner, tiny_path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound but not listening: connections are refused
+        result = runner.invoke(
+            main,
+            [
+                "query",
+                "leaves",
+                "--ontology",
+                str(tiny_path),
+                "--endpoint",
+                f"http://127.0.0.1:{port}/sparql",
+            ],
+        )
+    assert result.exit_code == 1 and "connection refused" in result.output
+
+
+def test_query_command_local(runner, tiny_path) -> None:
+    listed = runner.invoke(main, ["query", "--list", "--format", "json"])
+    assert {q["name"] for q in json.loads(listed.output)} == set(sparql.library())
+    result = runner.invoke(
+        main,
+        [
+            "query",
+            "children",
+            "--param",
+            "term=psoriasis",
+            "--ontology",
+            str(tiny_path),
+            "--format",
+            "json",
+            "--engine",
+            "oxigraph",
+        ],
+    )
+    assert json.loads(result.output) == [
+        {"child": ids.GUTTATE_PSORIASIS, "label": "guttate psoriasis"},
+        {"child": ids.PSORIATIC_NAIL_DYSTROPHY, "label": "psoriatic nail dystrophy"},
+    ]
+    assert runner.invoke(main, ["query"]).exit_code == 2
+    assert runner.invoke(main, ["query", "children", "--param", "oops"]).exit_code == 2
+
+
+# -- the live Virtuoso ------------------------------------------------------------------------
+@pytest.mark.slow
+def test_publish_and_every_query_remote_equals_local(virtuoso, derm1m, runner) -> None:
+    # queried through Virtuoso's default graph (the union of its graphs), which holds only
+    # this ontology here: with default-graph-uri, Virtuoso mis-evaluates the sub-SELECT of
+    # classes-at-level
+    endpoint = sparql.Endpoint(virtuoso.sparql, timeout=60)
+    first = sparql.publish(derm1m, endpoint)
+    second = sparql.publish(derm1m, endpoint)  # replacing: still one copy
+    assert first.triples == first.server_triples == second.server_triples
+    for query in sparql.library().values():
+        values = values_for(query, "derm1m")
+        local = sparql.run_local(derm1m, query, values)
+        remote = sparql.run_remote(derm1m, query, values, endpoint)
+        assert remote.columns == local.columns, query.name
+        assert remote.rows == local.rows, query.name
+
+
+@pytest.mark.slow
+def test_publish_and_query_commands_against_virtuoso(virtuoso, runner, tiny_path) -> None:
+    graph = "https://example.org/graphs/tiny"
+    result = runner.invoke(
+        main,
+        [
+            "publish",
+            str(tiny_path),
+            "--endpoint",
+            virtuoso.sparql,
+            "--graph",
+            graph,
+            "--batch-size",
+            "50",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"to <{graph}>" in result.output
+    listed = runner.invoke(
+        main,
+        [
+            "query",
+            "children",
+            "--param",
+            "term=psoriasis",
+            "--ontology",
+            str(tiny_path),
+            "--endpoint",
+            virtuoso.sparql,
+            "--graph",
+            graph,
+            "--format",
+            "csv",
+        ],
+    )
+    assert listed.output.splitlines()[1:] == [
+        f"{ids.GUTTATE_PSORIASIS},guttate psoriasis",
+        f"{ids.PSORIATIC_NAIL_DYSTROPHY},psoriatic nail dystrophy",
+    ]
+    bad = runner.invoke(
+        main, ["publish", str(tiny_path), "--endpoint", virtuoso.sparql, "--graph", "not an iri"]
+    )
+    assert bad.exit_code == 1 and "not an absolute IRI" in bad.output
