@@ -13,8 +13,9 @@ Added columns (with an optional prefix):
   integer index in the level's class map (-1 when there is none);
 * ``hierarchical_disease_label``: Derm1M's format, the released (provenance) names of the
   ancestors on the primary path, lower-cased, joined with ", ", ending with the disease as
-  written in the input; for several labels the common ancestors, then each label in input
-  order; empty for an empty or sentinel label.
+  written in the input; for several labels the ancestors of the deepest one, then each
+  label as written, in input order (what Derm1M's released rows do); empty for an empty or
+  sentinel label.
 
 Class indices come from the ontology, not from the data (every id that is some node's class
 at a level, sorted by id), so they are stable across datasets and runs.
@@ -158,14 +159,11 @@ class LabelPlan:
         found = [m for m in matches if m.matched]
         if not found:
             return ""
-        ancestor_paths = [self.paths[m.id][:-1] for m in found]
-        common: list[str] = []
-        for step in zip(*ancestor_paths, strict=False):
-            if len(set(step)) != 1:
-                break
-            common.append(step[0])
-        chosen = {m.id for m in found}
-        names = [self._released[n] for n in common if n in self._released and n not in chosen]
+        # the ancestors of the deepest label (the first on ties), as Derm1M's released
+        # multi-label rows have them ('eczema, nummular eczema' -> '..., eczema, eczema,
+        # nummular eczema'); for labels with one parent this equals the common ancestors
+        deepest = max(found, key=lambda m: len(self.paths[m.id]))
+        names = [self._released[n] for n in self.paths[deepest.id][:-1] if n in self._released]
         written = [m.input.strip() for m in matches if m.method not in ("sentinel", "empty")]
         return ", ".join([*names, *written])
 

@@ -6,7 +6,9 @@ at increasingly loose levels, and the first level that finds anything decides:
 1. ``exact`` / ``synonym``: the text as written (case and spacing aside);
 2. ``normalised``: accents, possessives (Kaposi's), punctuation and hyphens, British
    spellings (oedema, haemangioma, tumour, naevus) and plurals folded; then the same with
-   parenthetical qualifiers dropped ("melanoma (in situ)");
+   parenthetical qualifiers dropped, on either side ("melanoma (in situ)" finds melanoma;
+   "dermatitis" finds "Dermatitis (acute and chronic)" unless something is called
+   dermatitis outright);
 3. ``word_order``: "carcinoma, basal cell" as "basal cell carcinoma", or the same words in
    any order;
 4. ``fuzzy``: a close spelling (difflib ratio >= 0.9).
@@ -216,6 +218,12 @@ class Matcher:
                 key = normalise(name)
                 self._add(self._norm, key, term.id, strength)
                 self._add(self._bag, _bag(key), term.id, strength)
+                if "(" in name or "[" in name:
+                    # "Dermatitis (acute and chronic)" is also found as "dermatitis", weakly:
+                    # any real label or exact synonym with that name outranks it
+                    bare = normalise(name, drop_qualifiers=True)
+                    self._add(self._norm, bare, term.id, _LOOSE)
+                    self._add(self._bag, _bag(bare), term.id, _LOOSE)
         self._fuzzy_keys = sorted(self._norm)
         self._words: dict[str, set[str]] = {}
         for key, hits in self._norm.items():

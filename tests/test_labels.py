@@ -132,7 +132,10 @@ def test_levels_indices_and_class_maps(tiny_path, tiny, tmp_path) -> None:
     assert rows[3]["level_2"] == "malignant" and rows[3]["level_2_idx"] == rows[0]["level_2_idx"]
     assert rows[3]["level_4"] == "melanoma|basal cell carcinoma" and rows[3]["level_4_idx"] == "-1"
     assert rows[4]["level_4_idx"] == "-1" and rows[4]["hierarchical_disease_label"] == ""
-    assert rows[3]["hierarchical_disease_label"] == "proliferations, malignant, melanoma, BCC"
+    # the deepest label's ancestors (melanoma's), then each label as written
+    assert rows[3]["hierarchical_disease_label"] == (
+        "proliferations, malignant, melanocytic, melanoma, BCC"
+    )
     assert report.sentinel_rows == 1 and report.empty_rows == 1 and report.matched_rows == 4
     graph = hierarchy.build_graph(tiny)
     assert [c["id"] for c in maps["levels"]["1"]["classes"]] == sorted(hierarchy.roots(graph))

@@ -1,0 +1,370 @@
+"""Ontology-based, concept-based and metadata captions for image-text training tables.
+
+Derm1M trains on three kinds of text per image: the refined caption, an ontology caption
+and a concept caption. For each distinct label (and each distinct concept list) the captions
+are computed once; a batch of rows is then a dictionary encode plus vectorised ``take``s and
+string joins in pyarrow, never a per-row tree walk.
+
+Columns added (all strings, ready for open_clip's ``--csv-caption-key``):
+
+* ``ontology_caption``: ``derm1m`` style is the released format, ``This is a skin photo
+  diagnosed as {path}.`` with Derm1M's hierarchical path; ``natural`` style picks one of
+  several fluent templates per row with a seeded generator.
+* ``visual_concept_caption``: ``This skin photo shows {concepts}.`` (``derm1m``: the input's
+  concepts de-duplicated in order; ``natural``: mapped to the concept vocabulary's labels).
+* ``metadata_caption``: age, gender, body sites and symptoms, Derm1M's sentinels skipped,
+  sites and symptoms mapped to the ontology's findings.
+* ``augmented_caption``, ``sub_captions``, ``subcaption_1`` .. ``subcaption_8``,
+  ``sub_caption_mask``, ``knowledge_masks``: the released training columns.
+
+>>> from derm_onto.jsonio import load
+>>> from derm_onto.resources import bundled_ontology_path
+>>> plan = CaptionPlan(load(bundled_ontology_path()))
+>>> plan.ontology_variants("guttate psoriasis")[0]
+'This is a skin photo diagnosed as inflammatory, non-infectious, psoriasis, guttate psoriasis.'
+>>> plan.concept_caption("red, patch, red")
+'This skin photo shows red, patch.'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from derm_onto.errors import DermOntoError
+from derm_onto.labels import LabelPlan
+from derm_onto.matching import Matcher
+from derm_onto.model import Ontology
+
+Style = Literal["derm1m", "natural"]
+N_SUBCAPTIONS = 8
+#: Derm1M's metadata sentinels (compared case-insensitively).
+METADATA_SENTINELS = frozenset(
+    {
+        "no age information",
+        "no gender information",
+        "no body location information",
+        "no symptom information",
+        "no visual concepts",
+        "unknown",
+        "",
+    }
+)
+
+NATURAL_SINGLE = (
+    "This skin photo shows {label}, a form of {parent}.",
+    "A clinical image of {label}, which belongs to the {category} group of skin conditions.",
+    "The lesion in this photo is {label}{aka}, classified under {parent}.",
+    "Dermatology image: {label}, one of the {category} conditions, here a kind of {parent}.",
+    "This picture shows skin affected by {label}{aka}.",
+)
+NATURAL_MULTI = (
+    "This skin photo shows {labels}, all conditions of the {common} group.",
+    "A clinical image with features of {labels}.",
+    "The photo is consistent with {labels}, which share the {common} branch of the ontology.",
+)
+NATURAL_CONCEPTS = (
+    "This skin photo shows {concepts}.",
+    "Visible features include {concepts}.",
+    "The lesion presents with {concepts}.",
+)
+
+
+def _join_natural(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def split_concepts(cell: str) -> list[str]:
+    """The concepts of a cell, de-duplicated in order; empty for Derm1M's sentinel.
+
+    >>> split_concepts("red, patch, Red, No visual concepts")
+    ['red', 'patch']
+    """
+    seen: dict[str, str] = {}
+    for part in cell.split(","):
+        text = part.strip()
+        if text.casefold() in METADATA_SENTINELS:
+            continue
+        seen.setdefault(text.casefold(), text)
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class CaptionOptions:
+    """Options of a captions run."""
+
+    label_column: str = "disease_label"
+    concept_column: str = "skin_concept"
+    caption_column: str = "caption"
+    style: Style = "derm1m"
+    seed: int = 0
+
+
+class CaptionPlan:
+    """Per-ontology caption tables; every method caches by distinct input value."""
+
+    def __init__(self, ontology: Ontology, label_plan: LabelPlan | None = None) -> None:
+        self.ontology = ontology
+        self.labels = label_plan or LabelPlan(ontology, levels=(1,))
+        self.concepts = Matcher(ontology, "concepts")
+        self.findings = Matcher(ontology, "findings")
+        self._ontology: dict[str, tuple[str, ...]] = {}
+        self._concept: dict[tuple[str, str], str] = {}
+
+    # -- ontology captions ------------------------------------------------------------
+    def ontology_variants(self, cell: str) -> tuple[str, ...]:
+        """The ontology captions of a label cell: [0] derm1m style, [1:] natural variants."""
+        found = self._ontology.get(cell)
+        if found is None:
+            found = self._ontology[cell] = self._ontology_variants(cell)
+        return found
+
+    def _ontology_variants(self, cell: str) -> tuple[str, ...]:
+        resolved = self.labels.resolve(cell)
+        derm1m = (
+            f"This is a skin photo diagnosed as {resolved.derm1m_path}."
+            if resolved.derm1m_path
+            else ""
+        )
+        if not resolved.ids:
+            return (derm1m, *([""] * max(len(NATURAL_SINGLE), len(NATURAL_MULTI))))
+        graph = self.labels.graph
+        if len(resolved.ids) == 1:
+            path = self.labels.paths[resolved.ids[0]]
+            term = self.ontology.term(resolved.ids[0])
+            parent = graph.nodes[path[-2]]["label"] if len(path) > 1 else "skin disease"
+            category = graph.nodes[path[0]]["label"]
+            exact = [
+                s.text
+                for s in term.synonyms
+                if s.type.value == "exact" and not s.text[:1].isupper()
+            ]
+            aka = f" (also called {exact[0]})" if exact else ""
+            natural = [
+                t.format(label=term.label, parent=parent, category=category, aka=aka)
+                for t in NATURAL_SINGLE
+            ]
+        else:
+            labels = [self.ontology.term(i).label for i in resolved.ids]
+            paths = [self.labels.paths[i] for i in resolved.ids]
+            common = [s[0] for s in zip(*paths, strict=False) if len(set(s)) == 1]
+            common_label = graph.nodes[common[-1]]["label"] if common else "skin"
+            natural = [
+                t.format(labels=_join_natural(labels), common=common_label) for t in NATURAL_MULTI
+            ]
+            natural += natural[: len(NATURAL_SINGLE) - len(natural)]
+        return (derm1m, *natural)
+
+    # -- concept captions ---------------------------------------------------------------
+    def concept_caption(self, cell: str, style: Style = "derm1m", variant: int = 0) -> str:
+        """``This skin photo shows {concepts}.`` for a concept cell ("" when it has none)."""
+        key = (cell, f"{style}{variant}")
+        found = self._concept.get(key)
+        if found is None:
+            found = self._concept[key] = self._concept_caption(cell, style, variant)
+        return found
+
+    def concept_list(self, cell: str, style: Style) -> list[str]:
+        """The concepts as written (derm1m) or as vocabulary labels (natural)."""
+        concepts = split_concepts(cell)
+        if style == "derm1m":
+            return concepts
+        mapped = []
+        for text in concepts:
+            found = self.concepts.match(text)
+            mapped.append(found.label if found.matched else text)
+        return list(dict.fromkeys(mapped))
+
+    def _concept_caption(self, cell: str, style: Style, variant: int) -> str:
+        concepts = self.concept_list(cell, style)
+        if not concepts:
+            return ""
+        if style == "derm1m":
+            return f"This skin photo shows {', '.join(concepts)}."
+        template = NATURAL_CONCEPTS[variant % len(NATURAL_CONCEPTS)]
+        return template.format(concepts=_join_natural(concepts))
+
+    # -- metadata -------------------------------------------------------------------------
+    def metadata_caption(self, age: str, gender: str, sites: str, symptoms: str) -> str:
+        """A sentence or two from the patient metadata; "" when all of it is missing."""
+        parts = []
+        age = age.strip()
+        gender = gender.strip().lower()
+        who = ""
+        if age.casefold() not in METADATA_SENTINELS:
+            number = re.sub(r"\.0$", "", age)
+            who = f"{number}-year-old" if re.fullmatch(r"\d+", number) else number
+        if gender not in METADATA_SENTINELS:
+            noun = {"male": "man", "m": "man", "female": "woman", "f": "woman"}.get(gender, gender)
+            who = f"{who} {noun}".strip()
+        if who:
+            article = "an" if who[:1] in "aeiou8" or who.startswith(("11-", "18-")) else "a"
+            parts.append(f"The patient is {article} {who}.")
+        site_labels = self._findings(sites)
+        if site_labels:
+            parts.append(f"The lesion is on the {_join_natural(site_labels)}.")
+        symptom_labels = self._findings(symptoms)
+        if symptom_labels:
+            parts.append(f"Reported symptoms: {_join_natural(symptom_labels)}.")
+        return " ".join(parts)
+
+    def _findings(self, cell: str) -> list[str]:
+        out = []
+        for text in split_concepts(cell):
+            found = self.findings.match(text)
+            if found.method == "sentinel":
+                continue
+            out.append(found.label if found.matched else text.lower())
+        return list(dict.fromkeys(out))
+
+
+def _augmented_concepts(concept_caption: str) -> str:
+    """The released augmented caption writes 'The skin photo shows ...' for the concepts."""
+    return concept_caption.replace("This skin photo shows", "The skin photo shows", 1)
+
+
+def caption_table(
+    ontology: Ontology,
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    options: CaptionOptions,
+) -> int:
+    """Add caption columns to a CSV/Parquet table; returns the number of rows written."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from derm_onto.tables import TableWriter, progress, read_batches, read_columns
+
+    columns = read_columns(source)
+    for name in (options.label_column, options.concept_column):
+        if name not in columns:
+            raise DermOntoError(f"{source}: no column {name!r} (columns: {', '.join(columns)})")
+    added = [
+        "ontology_caption",
+        "visual_concept_caption",
+        "metadata_caption",
+        "augmented_caption",
+        "sub_captions",
+        *(f"subcaption_{i}" for i in range(1, N_SUBCAPTIONS + 1)),
+        "sub_caption_mask",
+        "knowledge_masks",
+    ]
+    clash = [n for n in added if n in columns]
+    if clash:
+        raise DermOntoError(f"{source}: already has column {clash[0]!r}; drop it first")
+    plan = CaptionPlan(ontology)
+    schema = pa.schema([(c, pa.string()) for c in [*columns, *added]])
+    rng = np.random.default_rng(options.seed)
+    n_variants = len(NATURAL_SINGLE)
+    masks = pa.array(
+        [
+            "[" + ", ".join(["1"] * k + ["0"] * (N_SUBCAPTIONS - k)) + "]"
+            for k in range(N_SUBCAPTIONS + 1)
+        ]
+    )
+    knowledge = pa.array([f"[{a}, {b}, {c}]" for a in (0, 1) for b in (0, 1) for c in (0, 1)])
+    meta_columns = ["age", "gender", "body_location", "symptoms"]
+    rows = 0
+
+    def column(batch: Any, name: str) -> Any:
+        if name in batch.schema.names:
+            return pc.fill_null(batch.column(name), "")
+        return pa.array([""] * batch.num_rows, pa.string())
+
+    with TableWriter(output, schema) as writer, progress(desc="captions") as bar:
+        for batch in read_batches(source):
+            n = batch.num_rows
+            # ontology caption: per distinct label, per variant
+            labels = pc.dictionary_encode(column(batch, options.label_column))
+            label_values = labels.dictionary.to_pylist()
+            label_table = pa.array(
+                [v for value in label_values for v in plan.ontology_variants(value)], pa.string()
+            )
+            width = 1 + n_variants
+            index = labels.indices.to_numpy(zero_copy_only=False).astype(np.int64) * width
+            if options.style == "natural":
+                index = index + 1 + rng.integers(0, n_variants, n)
+            ontology_caption = label_table.take(pa.array(index))
+            # concept caption: per distinct cell (and variant)
+            concepts = pc.dictionary_encode(column(batch, options.concept_column))
+            concept_values = concepts.dictionary.to_pylist()
+            k = len(NATURAL_CONCEPTS) if options.style == "natural" else 1
+            concept_table = pa.array(
+                [
+                    plan.concept_caption(v, options.style, j)
+                    for v in concept_values
+                    for j in range(k)
+                ],
+                pa.string(),
+            )
+            c_index = concepts.indices.to_numpy(zero_copy_only=False).astype(np.int64) * k
+            if k > 1:
+                c_index = c_index + rng.integers(0, k, n)
+            concept_caption = concept_table.take(pa.array(c_index))
+            # metadata: per distinct combination of the four columns
+            joined = pc.binary_join_element_wise(*[column(batch, c) for c in meta_columns], "\x1f")
+            meta = pc.dictionary_encode(joined)
+            meta_table = pa.array(
+                [plan.metadata_caption(*v.split("\x1f")) for v in meta.dictionary.to_pylist()],
+                pa.string(),
+            )
+            metadata_caption = meta_table.take(meta.indices)
+            # augmented caption and sub-captions from the refined caption
+            caption = column(batch, options.caption_column)
+            concept_for_augmented = pa.array(
+                [_augmented_concepts(c) for c in concept_table.to_pylist()], pa.string()
+            ).take(pa.array(c_index))
+            augmented = pc.binary_join_element_wise(
+                caption, ontology_caption, concept_for_augmented, ""
+            )
+            sentences = pc.split_pattern_regex(
+                pc.utf8_rtrim(pc.utf8_trim_whitespace(caption), "."), pattern=r"\.\s+"
+            )
+            lengths = pc.list_value_length(sentences).to_numpy(zero_copy_only=False)
+            lengths = np.where(pc.equal(caption, "").to_numpy(zero_copy_only=False), 0, lengths)
+            flat = pc.list_flatten(sentences)
+            offsets = sentences.offsets.to_numpy()[:-1]
+            subs = []
+            for i in range(N_SUBCAPTIONS):
+                valid = lengths > i
+                picked = (
+                    flat.take(pa.array(np.where(valid, offsets + i, 0)))
+                    if len(flat)
+                    else pa.array([""] * n, pa.string())
+                )
+                subs.append(pc.if_else(pa.array(valid), picked, ""))
+            count = np.minimum(lengths, N_SUBCAPTIONS)
+            sub_count = pa.array(count.astype(str).tolist() if n else [], pa.string())
+            sub_mask = masks.take(pa.array(count))
+            code = (
+                (lengths > 0).astype(np.int64) * 4
+                + pc.not_equal(ontology_caption, "").to_numpy(zero_copy_only=False) * 2
+                + pc.not_equal(concept_caption, "").to_numpy(zero_copy_only=False)
+            )
+            knowledge_mask = knowledge.take(pa.array(code))
+            out = pa.RecordBatch.from_arrays(
+                [
+                    *batch.columns,
+                    ontology_caption,
+                    concept_caption,
+                    metadata_caption,
+                    augmented,
+                    sub_count,
+                    *subs,
+                    sub_mask,
+                    knowledge_mask,
+                ],
+                schema=schema,
+            )
+            writer.write(out)
+            rows += n
+            bar.update(n)
+    return rows

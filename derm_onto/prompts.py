@@ -1,0 +1,267 @@
+"""Zero-shot prompt sets: class names of an evaluation dataset (or a level of the ontology),
+each resolved to an ontology class and expanded into prompts (templates x names).
+
+The built-in templates are the skin templates of the Derm1M evaluation code (its public
+copies list seven); class lists are Derm1M's zero-shot orders for HAM10000, PAD-UFES-20,
+Daffodil and Fitzpatrick17k. ``ontology_aug`` writes each class as its ontology path (as
+Derm1M's ontology-augmented prompts do); ``subclasses`` adds each class's subclasses
+(CHiLS-style). Concept prompts pair a target prompt with a reference prompt for MONET-style
+concept scoring.
+
+>>> from derm_onto.jsonio import load
+>>> from derm_onto.resources import bundled_ontology_path
+>>> onto = load(bundled_ontology_path())
+>>> prompts = class_prompts(onto, ["melanoma"], templates=("This is a skin image of {}",))
+>>> prompts["melanoma"][:2]
+['This is a skin image of melanoma', 'This is a skin image of malignant melanoma']
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from derm_onto import hierarchy
+from derm_onto.errors import DermOntoError
+from derm_onto.matching import Matcher
+from derm_onto.model import Ontology, SynonymType
+
+DERM1M_TEMPLATES: tuple[str, ...] = (
+    "This is a skin image of {}",
+    "A skin image of {}.",
+    "An image of {}, a skin condition.",
+    "{}, a skin disorder, is shown in this image.",
+    "The skin lesion depicted is {}.",
+    "The skin cancer in this image is {}.",
+    "This image depicts {}, a type of skin cancer.",
+)
+
+#: Zero-shot class lists in evaluation order (the label index is the position).
+DATASETS: Mapping[str, tuple[str, ...]] = {
+    "ham10000": (
+        "actinic keratosis",
+        "basal cell carcinoma",
+        "benign keratosis",
+        "dermatofibroma",
+        "melanoma",
+        "nevus",
+        "vascular",
+    ),
+    "pad": (
+        "nevus",
+        "basal cell carcinoma",
+        "actinic keratosis",
+        "seborrheic keratosis",
+        "squamous cell carcinoma",
+        "melanoma",
+    ),
+    "daffodil": ("vitiligo", "acne", "SJS/TEN", "hyperpigmentation", "nail psoriasis"),
+    # the 114 `label` values of Fitzpatrick17k (mattgroh/fitzpatrick17k), sorted
+    "fitzpatrick17k": (
+        "acanthosis nigricans",
+        "acne",
+        "acne vulgaris",
+        "acquired autoimmune bullous diseaseherpes gestationis",
+        "acrodermatitis enteropathica",
+        "actinic keratosis",
+        "allergic contact dermatitis",
+        "aplasia cutis",
+        "basal cell carcinoma",
+        "basal cell carcinoma morpheiform",
+        "becker nevus",
+        "behcets disease",
+        "calcinosis cutis",
+        "cheilitis",
+        "congenital nevus",
+        "dariers disease",
+        "dermatofibroma",
+        "dermatomyositis",
+        "disseminated actinic porokeratosis",
+        "drug eruption",
+        "drug induced pigmentary changes",
+        "dyshidrotic eczema",
+        "eczema",
+        "ehlers danlos syndrome",
+        "epidermal nevus",
+        "epidermolysis bullosa",
+        "erythema annulare centrifigum",
+        "erythema elevatum diutinum",
+        "erythema multiforme",
+        "erythema nodosum",
+        "factitial dermatitis",
+        "fixed eruptions",
+        "folliculitis",
+        "fordyce spots",
+        "granuloma annulare",
+        "granuloma pyogenic",
+        "hailey hailey disease",
+        "halo nevus",
+        "hidradenitis",
+        "ichthyosis vulgaris",
+        "incontinentia pigmenti",
+        "juvenile xanthogranuloma",
+        "kaposi sarcoma",
+        "keloid",
+        "keratosis pilaris",
+        "langerhans cell histiocytosis",
+        "lentigo maligna",
+        "lichen amyloidosis",
+        "lichen planus",
+        "lichen simplex",
+        "livedo reticularis",
+        "lupus erythematosus",
+        "lupus subacute",
+        "lyme disease",
+        "lymphangioma",
+        "malignant melanoma",
+        "melanoma",
+        "milia",
+        "mucinosis",
+        "mucous cyst",
+        "mycosis fungoides",
+        "myiasis",
+        "naevus comedonicus",
+        "necrobiosis lipoidica",
+        "nematode infection",
+        "neurodermatitis",
+        "neurofibromatosis",
+        "neurotic excoriations",
+        "neutrophilic dermatoses",
+        "nevocytic nevus",
+        "nevus sebaceous of jadassohn",
+        "papilomatosis confluentes and reticulate",
+        "paronychia",
+        "pediculosis lids",
+        "perioral dermatitis",
+        "photodermatoses",
+        "pilar cyst",
+        "pilomatricoma",
+        "pityriasis lichenoides chronica",
+        "pityriasis rosea",
+        "pityriasis rubra pilaris",
+        "porokeratosis actinic",
+        "porokeratosis of mibelli",
+        "porphyria",
+        "port wine stain",
+        "prurigo nodularis",
+        "psoriasis",
+        "pustular psoriasis",
+        "pyogenic granuloma",
+        "rhinophyma",
+        "rosacea",
+        "sarcoidosis",
+        "scabies",
+        "scleroderma",
+        "scleromyxedema",
+        "seborrheic dermatitis",
+        "seborrheic keratosis",
+        "solid cystic basal cell carcinoma",
+        "squamous cell carcinoma",
+        "stasis edema",
+        "stevens johnson syndrome",
+        "striae",
+        "sun damaged skin",
+        "superficial spreading melanoma ssm",
+        "syringoma",
+        "telangiectases",
+        "tick bite",
+        "tuberous sclerosis",
+        "tungiasis",
+        "urticaria",
+        "urticaria pigmentosa",
+        "vitiligo",
+        "xanthomas",
+        "xeroderma pigmentosum",
+    ),
+}
+
+CONCEPT_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("This is a skin image of {}", "This is a skin image"),
+    ("This is a dermatology image of {}", "This is a dermatology image"),
+    ("A photo of skin with {}", "A photo of skin"),
+    ("A close-up image showing {}", "A close-up image"),
+)
+
+
+def load_templates(spec: str) -> tuple[str, ...]:
+    """``derm1m`` or a file with one template per line, each holding one ``{}``."""
+    if spec == "derm1m":
+        return DERM1M_TEMPLATES
+    try:
+        lines = [line.strip() for line in Path(spec).read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        raise DermOntoError(f"{spec}: cannot read templates: {exc.strerror}") from None
+    templates = tuple(line for line in lines if line and not line.startswith("#"))
+    for number, template in enumerate(templates, 1):
+        if template.count("{}") != 1:
+            raise DermOntoError(f"{spec}: template {number} must hold exactly one '{{}}'")
+    if not templates:
+        raise DermOntoError(f"{spec}: no templates")
+    return templates
+
+
+def _names(ontology: Ontology, term_id: str) -> list[str]:
+    term = ontology.term(term_id)
+    names = [term.label]
+    names += [
+        s.text for s in term.synonyms if s.type in (SynonymType.EXACT, SynonymType.ABBREVIATION)
+    ]
+    return list(dict.fromkeys(names))
+
+
+def class_prompts(
+    ontology: Ontology,
+    classes: Sequence[str],
+    *,
+    templates: Sequence[str] = DERM1M_TEMPLATES,
+    ontology_aug: bool = False,
+    subclasses: bool = False,
+    use_synonyms: bool = True,
+) -> dict[str, list[str]]:
+    """Class name -> prompts, in the given class order; every class must resolve."""
+    matcher = Matcher(ontology)
+    graph = hierarchy.build_graph(ontology)
+    paths = hierarchy.primary_paths(graph)
+    out: dict[str, list[str]] = {}
+    for name in classes:
+        found = matcher.match(name)
+        if not found.matched:
+            hint = f" ({found.method}: {', '.join(found.candidates)})" if found.candidates else ""
+            raise DermOntoError(f"class {name!r} does not resolve to an ontology class{hint}")
+        if ontology_aug:
+            texts = [", ".join(graph.nodes[n]["label"] for n in paths[found.id])]
+        else:
+            texts = [name] + (
+                [n for n in _names(ontology, found.id) if n != name] if use_synonyms else []
+            )
+        if subclasses:
+            texts += [graph.nodes[c]["label"] for c in hierarchy.descendants(graph, found.id)]
+        texts = list(dict.fromkeys(texts))
+        out[name] = [t.format(text) for text in texts for t in templates]
+    return out
+
+
+def level_classes(ontology: Ontology, level: int) -> list[str]:
+    """The labels of the classes at a level (see :func:`derm_onto.hierarchy.project`)."""
+    graph = hierarchy.build_graph(ontology)
+    n_levels = len(ontology.levels) or 4
+    return [graph.nodes[c]["label"] for c in hierarchy.level_classes(graph, level, n_levels)]
+
+
+def concept_prompts(ontology: Ontology) -> dict[str, dict[str, list[str]]]:
+    """Concept label -> {"target": [...], "reference": [...]} for concept scoring."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for concept in sorted(ontology.concepts, key=lambda c: c.label):
+        names = list(dict.fromkeys([concept.label, *(s.text for s in concept.synonyms)]))
+        out[concept.label] = {
+            "target": [t.format(n) for n in names for t, _ in CONCEPT_TEMPLATES],
+            "reference": [ref for _, ref in CONCEPT_TEMPLATES],
+        }
+    return out
+
+
+def dumps_prompts(prompts: Mapping[str, Any]) -> bytes:
+    """Prompts as JSON, keys in the given (evaluation) order, UTF-8, final newline."""
+    return (json.dumps(prompts, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
