@@ -109,33 +109,38 @@ with TableWriter(dst, schema) as w:
         w.write(b)
 """
 
-PER_ROW = """
+PER_ROW_SETUP = """
 import csv, sys, itertools
 from derm_onto.jsonio import load
 from derm_onto.resources import bundled_ontology_path
 onto = load(bundled_ontology_path())
 nodes = list(onto.conditions)
 src, dst, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
-if sys.argv[4] == "dict":  # a stronger per-row baseline: a dict lookup of the name ...
+def search(name):  # as the published scripts: search the nodes for the name ...
+    key = name.strip().lower()
+    for node in nodes:
+        if key == node.label.lower() or any(key == s.text.lower() for s in node.synonyms):
+            return node
+    return None
+def walk(node):  # ... then walk up the tree, for every row
+    path = []
+    while node is not None:
+        path.append(node.provenance[0].lower() if node.provenance else node.label)
+        node = onto.term(node.parents[0]) if node.parents else None
+    return list(reversed(path))
+find = search
+"""
+
+PER_ROW = (
+    PER_ROW_SETUP
+    + """
+if sys.argv[4] == "dict":  # a stronger per-row baseline: a dict lookup of the name
     by_name = {}
     for node in nodes:
         for name in node.names:
             by_name.setdefault(name.lower(), node)
     def find(name):
         return by_name.get(name.strip().lower())
-else:  # as the published scripts: search the nodes for the name ...
-    def find(name):
-        key = name.strip().lower()
-        for node in nodes:
-            if key == node.label.lower() or any(key == s.text.lower() for s in node.synonyms):
-                return node
-        return None
-def walk(node):
-    path = []
-    while node is not None:  # ... then a walk up the tree for every row
-        path.append(node.provenance[0].lower() if node.provenance else node.label)
-        node = onto.term(node.parents[0]) if node.parents else None
-    return list(reversed(path))
 csv.field_size_limit(1 << 30)
 with open(src, newline="", encoding="utf-8") as fin, \
         open(dst, "w", newline="", encoding="utf-8") as fout:
@@ -148,6 +153,7 @@ with open(src, newline="", encoding="utf-8") as fin, \
         row["onto_path"] = ", ".join(paths[0]) if paths else ""
         writer.writerow(row)
 """
+)
 
 
 def run(cmd: list[str]) -> tuple[float, float]:

@@ -49,7 +49,7 @@ def bench(name: str, onto: Any, repeat: int, formats: list[str]) -> None:
     triples = rdf.to_oxigraph_triples(graph)
     for fmt in formats:
         export_s, data = best(lambda f=fmt: rdf.export(onto, f), repeat)
-        parse_s, parsed = best(lambda f=fmt, d=data: rdf.parse(d, f), repeat)
+        parse_s, _ = best(lambda f=fmt, d=data: rdf.parse(d, f), repeat)
         trip_s, back = best(lambda f=fmt, d=data: rdf.import_rdf(d, f), 1)
         assert dumps(back[0]) == dumps(onto), f"{fmt} round trip differs"
         target = getattr(ox.RdfFormat, OX_FORMATS[fmt])

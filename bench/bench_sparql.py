@@ -54,12 +54,35 @@ def timed(fn: Any, repeat: int) -> tuple[float, Any]:
 _STATE: dict[str, Any] = {}
 
 
-def _child(name: str, conn: Any) -> None:
-    onto, graph = _STATE["onto"], _STATE["graph"]
+def _child(name: str, engine: str, conn: Any) -> None:
+    onto, graph, store = _STATE["onto"], _STATE["graph"], _STATE["store"]
     q = sparql.library()[name]
     start = time.perf_counter()
-    sparql.run_local(onto, q, values(q), "rdflib", graph=graph)
-    conn.send(time.perf_counter() - start)
+    if engine == "rdflib":
+        rows = sparql.run_local(onto, q, values(q), "rdflib", graph=graph).rows
+    else:
+        bound = sparql.bindings(q, onto, values(q))
+        rows = sparql._run_oxigraph(onto, q, bound, "select", store).rows
+    conn.send((time.perf_counter() - start, len(rows)))
+
+
+def capped(name: str, engine: str, cap: float) -> tuple[float, int | None]:
+    """Seconds (inf past the cap) and row count of one query in a forked child."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_child, args=(name, engine, child))
+    proc.start()
+    proc.join(cap)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return float("inf"), None
+    seconds, rows = parent.recv()
+    return seconds, rows
+
+
+def show(seconds: float, cap: float | None) -> str:
+    return f"  >{cap:.0f} s" if seconds == float("inf") else f"{seconds * 1000:8.1f}ms"
 
 
 def bench(label: str, onto: Any, repeat: int, cap: float | None) -> None:
@@ -70,32 +93,27 @@ def bench(label: str, onto: Any, repeat: int, cap: float | None) -> None:
         f"Oxigraph {load_ox:.2f} s"
     )
     print(f"  {'query':26} {'rows':>6} {'rdflib':>10} {'oxigraph':>10} {'ratio':>7}")
-    _STATE.update(onto=onto, graph=graph)
+    _STATE.update(onto=onto, graph=graph, store=store)
     for name, q in sparql.library().items():
-        bound = sparql.bindings(q, onto, values(q))
-        ox_s, rows = timed(
-            lambda q=q, b=bound: sparql._run_oxigraph(onto, q, b, "select", store), repeat
-        )
         if cap is None:
+            bound = sparql.bindings(q, onto, values(q))
+            ox_s, result = timed(
+                lambda q=q, b=bound: sparql._run_oxigraph(onto, q, b, "select", store), repeat
+            )
             rd_s, _ = timed(
                 lambda q=q: sparql.run_local(onto, q, values(q), "rdflib", graph=graph), repeat
             )
-            rd_text = f"{rd_s * 1000:8.1f}ms"
+            rows: int | None = len(result.rows)
         else:
-            ctx = multiprocessing.get_context("fork")
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_child, args=(name, child))
-            proc.start()
-            proc.join(cap)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-                rd_s, rd_text = float("inf"), f"  >{cap:.0f} s"
-            else:
-                rd_s = parent.recv()
-                rd_text = f"{rd_s * 1000:8.1f}ms"
-        ratio = "" if rd_s == float("inf") else f"{rd_s / ox_s:6.0f}x"
-        print(f"  {name:26} {len(rows.rows):>6} {rd_text:>10} {ox_s * 1000:8.1f}ms {ratio:>7}")
+            ox_s, rows = capped(name, "oxigraph", cap)
+            rd_s, rd_rows = capped(name, "rdflib", cap)
+            rows = rows if rows is not None else rd_rows
+        ratio = f"{rd_s / ox_s:6.0f}x" if rd_s != float("inf") and ox_s != float("inf") else ""
+        print(
+            f"  {name:26} {rows if rows is not None else '?':>6} {show(rd_s, cap):>10} "
+            f"{show(ox_s, cap):>10} {ratio:>7}",
+            flush=True,
+        )
 
 
 def main() -> None:

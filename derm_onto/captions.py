@@ -34,7 +34,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from derm_onto.errors import DermOntoError
 from derm_onto.labels import LabelPlan
 from derm_onto.matching import Matcher
 from derm_onto.model import Ontology
@@ -241,12 +240,8 @@ def caption_table(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from derm_onto.tables import TableWriter, progress, read_batches, read_columns
+    from derm_onto.tables import TableWriter, check_columns, progress, read_batches
 
-    columns = read_columns(source)
-    for name in (options.label_column, options.concept_column):
-        if name not in columns:
-            raise DermOntoError(f"{source}: no column {name!r} (columns: {', '.join(columns)})")
     added = [
         "ontology_caption",
         "visual_concept_caption",
@@ -257,9 +252,9 @@ def caption_table(
         "sub_caption_mask",
         "knowledge_masks",
     ]
-    clash = [n for n in added if n in columns]
-    if clash:
-        raise DermOntoError(f"{source}: already has column {clash[0]!r}; drop it first")
+    columns = check_columns(
+        source, [options.label_column, options.concept_column], added, "drop it first"
+    )
     plan = CaptionPlan(ontology)
     schema = pa.schema([(c, pa.string()) for c in [*columns, *added]])
     rng = np.random.default_rng(options.seed)

@@ -231,21 +231,16 @@ def label_table(
     import pyarrow.compute as pc
 
     from derm_onto.files import atomic_path, atomic_write
-    from derm_onto.tables import TableWriter, progress, read_batches, read_columns
+    from derm_onto.tables import TableWriter, check_columns, progress, read_batches
 
     plan = LabelPlan(ontology, options.levels)
-    columns = read_columns(source)
-    if options.column not in columns:
-        raise DermOntoError(
-            f"{source}: no column {options.column!r} (columns: {', '.join(columns)})"
-        )
     added = _output_names(plan, options.prefix)
-    clash = [n for n in added if n in columns]
-    if clash:
-        raise DermOntoError(
-            f"{source}: already has column {clash[0]!r}; choose a --prefix "
-            "for the added columns (e.g. --prefix onto_)"
-        )
+    columns = check_columns(
+        source,
+        [options.column],
+        added,
+        "choose a --prefix for the added columns (e.g. --prefix onto_)",
+    )
     schema = pa.schema(
         [(c, pa.string()) for c in columns]
         + [(n, pa.int32() if n.endswith("_idx") else pa.string()) for n in added]

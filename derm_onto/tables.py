@@ -80,6 +80,21 @@ def read_columns(path: str | os.PathLike[str]) -> list[str]:
         raise DermOntoError(f"{source}: cannot read table: {_first_line(exc)}") from None
 
 
+def check_columns(
+    source: str | os.PathLike[str], required: list[str], added: list[str], hint: str
+) -> list[str]:
+    """The table's columns, after checking that ``required`` are there and ``added`` are
+    not (``hint`` says how to avoid a clash)."""
+    columns = read_columns(source)
+    for name in required:
+        if name not in columns:
+            raise DermOntoError(f"{source}: no column {name!r} (columns: {', '.join(columns)})")
+    clash = [n for n in added if n in columns]
+    if clash:
+        raise DermOntoError(f"{source}: already has column {clash[0]!r}; {hint}")
+    return columns
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
