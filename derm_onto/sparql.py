@@ -262,6 +262,12 @@ def run_local(
     bound = bindings(query, ontology, values)
     if engine == "oxigraph":
         return _run_oxigraph(ontology, query, bound, form)
+    return _run_rdflib(ontology, query, bound, form, graph)
+
+
+def _run_rdflib(
+    ontology: Ontology, query: Query, bound: Mapping[str, Any], form: str, graph: Any = None
+) -> Result:
     from derm_onto.rdf import to_graph
 
     graph = graph if graph is not None else to_graph(ontology)
