@@ -12,8 +12,12 @@ concept scoring.
 >>> from derm_onto.resources import bundled_ontology_path
 >>> onto = load(bundled_ontology_path())
 >>> prompts = class_prompts(onto, ["melanoma"], templates=("This is a skin image of {}",))
->>> prompts["melanoma"][:2]
-['This is a skin image of melanoma', 'This is a skin image of malignant melanoma']
+>>> prompts["melanoma"][0]
+'This is a skin image of melanoma'
+>>> "this is a skin image of malignant melanoma" in [p.lower() for p in prompts["melanoma"]]
+True
+>>> prompts["melanoma"][-1]  # abbreviations come last
+'This is a skin image of MEL'
 """
 
 from __future__ import annotations
@@ -204,10 +208,9 @@ def load_templates(spec: str) -> tuple[str, ...]:
 
 def _names(ontology: Ontology, term_id: str) -> list[str]:
     term = ontology.term(term_id)
-    names = [term.label]
-    names += [
-        s.text for s in term.synonyms if s.type in (SynonymType.EXACT, SynonymType.ABBREVIATION)
-    ]
+    names = [term.label]  # then exact synonyms, then abbreviations (weaker prompts)
+    names += [s.text for s in term.synonyms if s.type is SynonymType.EXACT]
+    names += [s.text for s in term.synonyms if s.type is SynonymType.ABBREVIATION]
     return list(dict.fromkeys(names))
 
 

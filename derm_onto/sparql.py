@@ -13,7 +13,7 @@ and every request has a timeout.
 >>> onto = load(bundled_ontology_path("starter.json"))
 >>> rows = run_local(onto, load_query("children"), {"term": "psoriasis"})
 >>> rows.rows
-[('DERMONTO:0000025', 'guttate psoriasis')]
+[('DERMONTO:0000026', 'guttate psoriasis')]
 """
 
 from __future__ import annotations
