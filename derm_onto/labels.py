@@ -253,18 +253,18 @@ def label_table(
             encoded = pc.dictionary_encode(batch.column(options.column))
             values = encoded.dictionary.to_pylist()
             resolved = [plan.resolve(v) for v in values]
-            bad = [(v, r) for v, r in zip(values, resolved, strict=True) if r.status == "unknown"]
-            if bad and options.unknown == "error":
-                counts = Counter(batch.column(options.column).to_pylist())
-                worst = sorted(bad, key=lambda x: -counts[x[0]])[:5]
-                listed = "; ".join(f"{v!r} ({counts[v]} rows)" for v, _ in worst)
-                raise DermOntoError(
-                    f"{source}: unknown labels in column {options.column!r}: {listed}"
-                )
             indices = encoded.indices
             counts_per_value = np.bincount(
                 indices.to_numpy(zero_copy_only=False), minlength=len(values)
             )
+            bad = [(v, r) for v, r in zip(values, resolved, strict=True) if r.status == "unknown"]
+            if bad and options.unknown == "error":
+                rows_of = dict(zip(values, counts_per_value.tolist(), strict=True))
+                worst = sorted(bad, key=lambda x: -rows_of[x[0]])[:5]
+                listed = "; ".join(f"{v!r} ({rows_of[v]} rows)" for v, _ in worst)
+                raise DermOntoError(
+                    f"{source}: unknown labels in column {options.column!r}: {listed}"
+                )
             for r, n in zip(resolved, counts_per_value, strict=True):
                 report.rows += int(n)
                 if r.status == "ok":

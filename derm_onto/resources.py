@@ -19,8 +19,6 @@ Folder = Literal["ontology", "schemas", "queries"]
 
 #: The bundled ontology ``derm-onto`` commands use when no path is given.
 DEFAULT_ONTOLOGY = "derm1m.json"
-#: The small hand-written ontology kept for examples and quick experiments.
-STARTER_ONTOLOGY = "starter.json"
 
 
 def data_dir(folder: Folder) -> Traversable:

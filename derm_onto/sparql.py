@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -539,8 +538,3 @@ def publish(
             f"the server holds {server}"
         )
     return result
-
-
-def env_password() -> str | None:
-    """The password from DERM_ONTO_SPARQL_PASSWORD, so it need not be on the command line."""
-    return os.environ.get("DERM_ONTO_SPARQL_PASSWORD")
