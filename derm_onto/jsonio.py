@@ -169,6 +169,10 @@ def _term_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
         "definition": entry.get("definition"),
         "xrefs": tuple(entry.get("xrefs", ())),
         "provenance": tuple(entry.get("provenance", ())),
+        "definition_xrefs": tuple(entry.get("definition_xrefs", ())),
+        "obsolete": bool(entry.get("obsolete", False)),
+        "replaced_by": entry.get("replaced_by"),
+        "consider": tuple(entry.get("consider", ())),
     }
 
 
@@ -226,6 +230,14 @@ def _term_dict(term: Term) -> dict[str, Any]:
         ]
     if term.definition:
         out["definition"] = term.definition
+    if term.definition_xrefs:
+        out["definition_xrefs"] = sorted(set(term.definition_xrefs))
+    if term.obsolete:
+        out["obsolete"] = True
+    if term.replaced_by:
+        out["replaced_by"] = term.replaced_by
+    if term.consider:
+        out["consider"] = sorted(set(term.consider))
     if term.xrefs:
         out["xrefs"] = sorted(set(term.xrefs))
     if term.provenance:

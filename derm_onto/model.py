@@ -69,7 +69,13 @@ class Synonym:
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """Fields every kind of entry shares."""
+    """Fields every kind of entry shares.
+
+    ``definition_xrefs`` are the sources of the definition (OBO ``def: "..." [SOURCE]``).
+    An ``obsolete`` term is kept so its id is never reused; ``replaced_by`` names the one
+    term that replaces it (``IAO:0100001``), ``consider`` others worth a look
+    (``oboInOwl:consider``).
+    """
 
     id: str
     label: str
@@ -78,6 +84,10 @@ class Term:
     definition: str | None = None
     xrefs: tuple[str, ...] = ()
     provenance: tuple[str, ...] = ()
+    definition_xrefs: tuple[str, ...] = ()
+    obsolete: bool = False
+    replaced_by: str | None = None
+    consider: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:

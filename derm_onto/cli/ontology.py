@@ -1,0 +1,180 @@
+"""Commands that check and browse an ontology: validate, lint, info, tree, subset, match."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from derm_onto.cli._common import (
+    ONTOLOGY_ARGUMENT,
+    ONTOLOGY_OPTION,
+    OUTPUT_OPTION,
+    PATH_TYPE,
+    TEXT_JSON_FORMAT,
+    default_ontology,
+    load_ontology,
+)
+from derm_onto.errors import DermOntoError
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=PATH_TYPE)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@TEXT_JSON_FORMAT
+def validate(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
+    """Check ontology files against the schema and the semantic rules.
+
+    Prints one line per finding (PATH:/json/path: severity code: message). Exit status 0
+    when there are no errors (with --strict: no warnings either), 1 otherwise.
+    """
+    from derm_onto.validate import has_failures, validate_file
+
+    failed = False
+    report: list[dict[str, str]] = []
+    for path in paths or (default_ontology(),):
+        findings = validate_file(path)
+        failed |= has_failures(findings, strict=strict)
+        if fmt == "json":
+            report += [{"file": str(path), **f.as_dict()} for f in findings]
+        else:
+            for finding in findings:
+                click.echo(finding.format(str(path)))
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    sys.exit(1 if failed else 0)
+
+
+@click.command()
+@ONTOLOGY_ARGUMENT
+@click.option("--fix", is_flag=True, help="Rewrite the file in canonical form.")
+def lint(path: Path | None, fix: bool) -> None:
+    """Check that a file is in canonical form (sorted keys and lists, 2-space indent).
+
+    Exit status 1 when it is not; with --fix the file is rewritten instead.
+    """
+    from derm_onto.jsonio import dumps, load
+
+    path = path or default_ontology()
+    canonical = dumps(load(path))
+    if path.read_bytes() == canonical:
+        click.echo(f"{path}: canonical", err=True)
+        return
+    if fix:
+        from derm_onto.files import atomic_write
+
+        with atomic_write(path) as handle:
+            handle.write(canonical)
+        click.echo(f"{path}: rewritten in canonical form", err=True)
+        return
+    raise DermOntoError(f"{path}: not in canonical form; run `derm-onto lint --fix {path}`")
+
+
+@click.command()
+@ONTOLOGY_ARGUMENT
+@TEXT_JSON_FORMAT
+def info(path: Path | None, fmt: str) -> None:
+    """Counts per kind and per level, depth and leaves."""
+    from derm_onto.jsonio import load
+    from derm_onto.summary import format_summary, summarize
+
+    stats = summarize(load(path or default_ontology()))
+    if fmt == "json":
+        click.echo(json.dumps(stats, indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_summary(stats))
+
+
+@click.command()
+@click.argument("terms", nargs=-1)
+@ONTOLOGY_OPTION
+@click.option("--depth", "max_depth", type=click.IntRange(min=1), help="Levels to show.")
+def tree(terms: tuple[str, ...], ontology_path: Path | None, max_depth: int | None) -> None:
+    """Print the hierarchy (or the subtrees under TERMs) as an indented tree."""
+    from derm_onto import hierarchy
+    from derm_onto.matching import resolve_term
+
+    onto = load_ontology(ontology_path)
+    start = [resolve_term(onto, t) for t in terms] or None
+    click.echo(hierarchy.format_tree(hierarchy.build_graph(onto), start, max_depth))
+
+
+@click.command()
+@click.argument("terms", nargs=-1, required=True)
+@ONTOLOGY_OPTION
+@OUTPUT_OPTION
+@click.option("--with-ancestors", is_flag=True, help="Keep the paths to the top as well.")
+def subset(
+    terms: tuple[str, ...], ontology_path: Path | None, output: Path, with_ancestors: bool
+) -> None:
+    """Write the sub-ontology under TERMs (and their descendants) as a valid ontology file."""
+    from derm_onto import hierarchy
+    from derm_onto.jsonio import dump
+    from derm_onto.matching import resolve_term
+
+    onto = load_ontology(ontology_path)
+    part = hierarchy.subset(
+        onto, [resolve_term(onto, t) for t in terms], with_ancestors=with_ancestors
+    )
+    dump(part, output)
+    click.echo(f"{output}: {len(part.conditions)} conditions", err=True)
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option(
+    "--file",
+    "name_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read names from a file, one per line ('-' for stdin).",
+)
+@ONTOLOGY_OPTION
+@click.option(
+    "--kind",
+    type=click.Choice(["conditions", "concepts", "findings"]),
+    default="conditions",
+    show_default=True,
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def match(
+    names: tuple[str, ...], name_file: Any, ontology_path: Path | None, kind: str, fmt: str
+) -> None:
+    """Match free-text labels to ontology ids; one row per label found in each input."""
+    from derm_onto.matching import Matcher
+    from derm_onto.output import write_rows
+
+    inputs = list(names) + ([line.rstrip("\n") for line in name_file] if name_file else [])
+    if not inputs:
+        raise click.UsageError("give NAMES or --file")
+    onto = load_ontology(ontology_path)
+    matcher = Matcher(onto, kind)  # type: ignore[arg-type]
+    rows = []
+    for text in inputs:
+        for m in matcher.match_cell(text):
+            suggestions = (
+                "" if m.matched else "; ".join(f"{c} {onto.term(c).label}" for c in m.candidates)
+            )
+            rows.append(
+                {
+                    "cell": text,
+                    "input": m.input,
+                    "id": m.id,
+                    "label": m.label,
+                    "method": m.method,
+                    "score": f"{m.score:.2f}",
+                    "suggestions": suggestions,
+                }
+            )
+    write_rows(rows, ["cell", "input", "id", "label", "method", "score", "suggestions"], fmt)
+
+
+COMMANDS: tuple[click.Command, ...] = (validate, lint, info, tree, subset, match)

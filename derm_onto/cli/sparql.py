@@ -1,0 +1,129 @@
+"""SPARQL commands: query, publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from derm_onto.cli._common import (
+    ONTOLOGY_ARGUMENT,
+    ONTOLOGY_OPTION,
+    endpoint_options,
+    load_ontology,
+    parse_params,
+)
+
+
+@click.command()
+@click.argument("query_name", required=False)
+@ONTOLOGY_OPTION
+@click.option("--param", "params", multiple=True, help="KEY=VALUE, repeatable.")
+@click.option("--endpoint", help="A remote SPARQL 1.1 endpoint URL (default: local).")
+@click.option(
+    "--engine",
+    type=click.Choice(["rdflib", "oxigraph"]),
+    default="rdflib",
+    show_default=True,
+    help="Local engine.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--allow-update", is_flag=True, help="Allow an update query on a remote endpoint.")
+@click.option("--graph", "graph_iri", help="Remote: query this named graph as the default graph.")
+@click.option("--list", "list_queries", is_flag=True, help="List the query library.")
+@endpoint_options
+def query(
+    query_name: str | None,
+    ontology_path: Path | None,
+    params: tuple[str, ...],
+    endpoint: str | None,
+    engine: str,
+    fmt: str,
+    allow_update: bool,
+    graph_iri: str | None,
+    list_queries: bool,
+    user: str | None,
+    password: str | None,
+    auth: str,
+    timeout: float,
+) -> None:
+    """Run a library query (NAME) or a query file, locally or against --endpoint."""
+    from derm_onto import sparql
+    from derm_onto.output import write_rows
+
+    if list_queries:
+        rows = [
+            {
+                "name": q.name,
+                "parameters": " ".join(f"{p.name}:{p.type}" for p in q.params),
+                "description": q.description,
+            }
+            for q in sparql.library().values()
+        ]
+        write_rows(rows, ["name", "parameters", "description"], fmt)
+        return
+    if query_name is None:
+        raise click.UsageError("give a query NAME or FILE, or --list")
+    chosen = sparql.load_query(query_name)
+    ontology = load_ontology(ontology_path)
+    if endpoint:
+        remote = sparql.Endpoint(
+            endpoint,
+            timeout,
+            user,
+            password,
+            auth,  # type: ignore[arg-type]
+            graph_iri,
+        )
+        result = sparql.run_remote(
+            ontology, chosen, parse_params(params), remote, allow_update=allow_update
+        )
+    else:
+        result = sparql.run_local(ontology, chosen, parse_params(params), engine)  # type: ignore[arg-type]
+    write_rows(result.as_dicts(), list(result.columns), fmt)
+
+
+@click.command()
+@ONTOLOGY_ARGUMENT
+@click.option("--endpoint", required=True, help="SPARQL endpoint for queries (and updates).")
+@click.option("--update-endpoint", help="Separate SPARQL Update endpoint, if the store has one.")
+@click.option("--graph", "graph_iri", help="Named graph IRI (default: the ontology IRI).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True)
+@endpoint_options
+def publish(
+    path: Path | None,
+    endpoint: str,
+    update_endpoint: str | None,
+    graph_iri: str | None,
+    batch_size: int,
+    user: str | None,
+    password: str | None,
+    auth: str,
+    timeout: float,
+) -> None:
+    """Load the ontology into a named graph of a remote triplestore (replacing it), then check
+    the triple count on the server."""
+    from derm_onto import sparql
+
+    remote = sparql.Endpoint(endpoint, timeout, user, password, auth)  # type: ignore[arg-type]
+    result = sparql.publish(
+        load_ontology(path),
+        remote,
+        update_url=update_endpoint,
+        graph_iri=graph_iri,
+        batch_size=batch_size,
+    )
+    click.echo(
+        f"published {result.triples} triples to <{result.graph}> in {result.batches} "
+        f"requests; the server holds {result.server_triples}",
+        err=True,
+    )
+
+
+COMMANDS: tuple[click.Command, ...] = (query, publish)

@@ -1,0 +1,201 @@
+"""Commands that make training data: labels, captions, prompts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from derm_onto.cli._common import (
+    ONTOLOGY_OPTION,
+    OUTPUT_OPTION,
+    PATH_TYPE,
+    load_ontology,
+    parse_levels,
+)
+
+
+@click.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--column", required=True, help="Column holding the disease labels.")
+@ONTOLOGY_OPTION
+@OUTPUT_OPTION
+@click.option("--levels", default="1,2,3,4", show_default=True, help="Levels to label.")
+@click.option(
+    "--unknown",
+    type=click.Choice(["error", "keep", "drop"]),
+    default="keep",
+    show_default=True,
+    help="What to do with rows whose label is not in the ontology.",
+)
+@click.option("--prefix", default="", help="Prefix for the added column names.")
+@click.option("--multi-hot", type=PATH_TYPE, help="Write rows x classes (.npy), ancestors set.")
+@click.option(
+    "--distance-matrix",
+    type=PATH_TYPE,
+    help="Write the pairwise tree distances between a level's classes (.npy).",
+)
+@click.option("--distance-level", type=int, help="Level of the distance matrix (default: last).")
+@click.option("--report", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def labels(
+    source: Path,
+    column: str,
+    ontology_path: Path | None,
+    output: Path,
+    levels: str,
+    unknown: str,
+    prefix: str,
+    multi_hot: Path | None,
+    distance_matrix: Path | None,
+    distance_level: int | None,
+    report: str,
+) -> None:
+    """Add multi-granular ontology labels to a CSV/Parquet table (format by extension)."""
+    from derm_onto.labels import LabelOptions, class_map_path, label_table
+
+    options = LabelOptions(
+        column=column,
+        levels=parse_levels(levels),
+        unknown=unknown,  # type: ignore[arg-type]
+        prefix=prefix,
+        multi_hot=multi_hot,
+        distance_matrix=distance_matrix,
+        distance_level=distance_level,
+    )
+    result = label_table(load_ontology(ontology_path), source, output, options)
+    if report == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False), err=True)
+        return
+    click.echo(
+        f"{output}: {result.rows_written} rows written ({result.matched_rows} matched, "
+        f"{result.sentinel_rows} sentinel, {result.empty_rows} empty, "
+        f"{result.unknown_rows} unknown; {result.distinct_labels} distinct labels); "
+        f"class maps in {class_map_path(output)}",
+        err=True,
+    )
+    if result.unknown:
+        top = ", ".join(f"{k!r} ({v})" for k, v in result.unknown.most_common(10))
+        more = len(result.unknown) - 10
+        click.echo(
+            f"unknown labels, most frequent first: {top}"
+            + (f" and {more} more" if more > 0 else ""),
+            err=True,
+        )
+
+
+@click.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@ONTOLOGY_OPTION
+@OUTPUT_OPTION
+@click.option("--label-column", default="disease_label", show_default=True)
+@click.option("--concept-column", default="skin_concept", show_default=True)
+@click.option(
+    "--caption-column",
+    default="caption",
+    show_default=True,
+    help="The refined caption (for augmented_caption and sub-captions).",
+)
+@click.option(
+    "--style", type=click.Choice(["derm1m", "natural"]), default="derm1m", show_default=True
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the natural-style template choice.",
+)
+def captions(
+    source: Path,
+    ontology_path: Path | None,
+    output: Path,
+    label_column: str,
+    concept_column: str,
+    caption_column: str,
+    style: str,
+    seed: int,
+) -> None:
+    """Add ontology, concept and metadata captions to a CSV/Parquet table."""
+    from derm_onto.captions import CaptionOptions, caption_table
+
+    options = CaptionOptions(label_column, concept_column, caption_column, style, seed)  # type: ignore[arg-type]
+    rows = caption_table(load_ontology(ontology_path), source, output, options)
+    click.echo(f"{output}: {rows} rows written", err=True)
+
+
+@click.command()
+@ONTOLOGY_OPTION
+@OUTPUT_OPTION
+@click.option(
+    "--dataset",
+    type=click.Choice(["ham10000", "pad", "fitzpatrick17k", "daffodil"]),
+    help="A built-in zero-shot class list, in evaluation order.",
+)
+@click.option(
+    "--classes",
+    "classes_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Class names, one per line, in evaluation order.",
+)
+@click.option("--level", type=int, help="Use the classes of this ontology level.")
+@click.option(
+    "--templates",
+    default="derm1m",
+    show_default=True,
+    help="'derm1m' or a file with one template per line ('{}' = the class).",
+)
+@click.option("--ontology-aug", is_flag=True, help="Write each class as its ontology path.")
+@click.option("--subclasses", is_flag=True, help="Add each class's subclasses (CHiLS-style).")
+@click.option("--no-synonyms", is_flag=True, help="Only the class name itself, no synonyms.")
+@click.option(
+    "--concepts",
+    "concept_mode",
+    is_flag=True,
+    help="Target/reference prompt pairs for every concept (MONET-style).",
+)
+def prompts(
+    ontology_path: Path | None,
+    output: Path,
+    dataset: str | None,
+    classes_file: Any,
+    level: int | None,
+    templates: str,
+    ontology_aug: bool,
+    subclasses: bool,
+    no_synonyms: bool,
+    concept_mode: bool,
+) -> None:
+    """Write zero-shot prompt sets as JSON: class name -> prompts, in evaluation order."""
+    from derm_onto import prompts as prompt_sets
+    from derm_onto.files import atomic_write
+
+    onto = load_ontology(ontology_path)
+    chosen = [dataset is not None, classes_file is not None, level is not None, concept_mode]
+    if sum(chosen) != 1:
+        raise click.UsageError("give exactly one of --dataset, --classes, --level, --concepts")
+    if concept_mode:
+        data: Any = prompt_sets.concept_prompts(onto)
+    else:
+        if dataset is not None:
+            names = list(prompt_sets.DATASETS[dataset])
+        elif classes_file is not None:
+            names = [line.strip() for line in classes_file if line.strip()]
+        else:
+            assert level is not None
+            names = prompt_sets.level_classes(onto, level)
+        data = prompt_sets.class_prompts(
+            onto,
+            names,
+            templates=prompt_sets.load_templates(templates),
+            ontology_aug=ontology_aug,
+            subclasses=subclasses,
+            use_synonyms=not no_synonyms,
+        )
+    with atomic_write(output) as handle:
+        handle.write(prompt_sets.dumps_prompts(data))
+    click.echo(f"{output}: {len(data)} classes", err=True)
+
+
+COMMANDS: tuple[click.Command, ...] = (labels, captions, prompts)
