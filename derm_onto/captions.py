@@ -32,13 +32,14 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from derm_onto.labels import LabelPlan
 from derm_onto.matching import Matcher
 from derm_onto.model import Ontology
 
 Style = Literal["derm1m", "natural"]
+STYLES: tuple[Style, ...] = get_args(Style)
 N_SUBCAPTIONS = 8
 #: Derm1M's metadata sentinels (compared case-insensitively).
 METADATA_SENTINELS = frozenset(
@@ -104,6 +105,22 @@ class CaptionOptions:
     caption_column: str = "caption"
     style: Style = "derm1m"
     seed: int = 0
+    drop_empty: bool = False
+    #: columns that must exist besides the label column (a missing one is an error)
+    required: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaptionReport:
+    """What a captions run wrote. ``empty_rows`` have an empty ontology caption (no
+    diagnosis): they were ``dropped`` with ``drop_empty``, else written with the empty cell
+    (pandas, and so open_clip's CSV loader, reads such a cell as NaN)."""
+
+    rows_read: int
+    rows_written: int
+    empty_rows: int
+    dropped: bool
+    missing_columns: tuple[str, ...] = ()
 
 
 class CaptionPlan:
@@ -234,13 +251,21 @@ def caption_table(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str],
     options: CaptionOptions,
-) -> int:
-    """Add caption columns to a CSV/Parquet table; returns the number of rows written."""
+) -> CaptionReport:
+    """Add caption columns to a CSV/Parquet table.
+
+    Only the label column is required: a missing concept, caption or metadata column gives
+    empty captions of that kind (listed in ``missing_columns``), so a label-only dataset
+    such as Fitzpatrick17k captions as it is. The output format follows its extension:
+    ``.tsv`` is tab-separated, which is what open_clip's ``--csv-separator`` expects by
+    default.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from derm_onto.tables import TableWriter, check_columns, progress, read_batches
+    from derm_onto.files import refuse_overwriting_inputs
+    from derm_onto.tables import TableWriter, check_columns, tracked_batches
 
     added = [
         "ontology_caption",
@@ -253,8 +278,12 @@ def caption_table(
         "knowledge_masks",
     ]
     columns = check_columns(
-        source, [options.label_column, options.concept_column], added, "drop it first"
+        source, [options.label_column, *options.required], added, "drop it first"
     )
+    refuse_overwriting_inputs([source], [output])
+    meta_columns = ["age", "gender", "body_location", "symptoms"]
+    wanted = [options.concept_column, options.caption_column, *meta_columns]
+    missing = tuple(c for c in wanted if c not in columns)
     plan = CaptionPlan(ontology)
     schema = pa.schema([(c, pa.string()) for c in [*columns, *added]])
     rng = np.random.default_rng(options.seed)
@@ -266,16 +295,18 @@ def caption_table(
         ]
     )
     knowledge = pa.array([f"[{a}, {b}, {c}]" for a in (0, 1) for b in (0, 1) for c in (0, 1)])
-    meta_columns = ["age", "gender", "body_location", "symptoms"]
-    rows = 0
+    rows_read = rows_written = empty_rows = 0
 
     def column(batch: Any, name: str) -> Any:
         if name in batch.schema.names:
             return pc.fill_null(batch.column(name), "")
         return pa.array([""] * batch.num_rows, pa.string())
 
-    with TableWriter(output, schema) as writer, progress(desc="captions") as bar:
-        for batch in read_batches(source):
+    with (
+        TableWriter(output, schema) as writer,
+        tracked_batches(source, "captions") as batches,
+    ):
+        for batch in batches:
             n = batch.num_rows
             # ontology caption: per distinct label, per variant
             labels = pc.dictionary_encode(column(batch, options.label_column))
@@ -359,7 +390,12 @@ def caption_table(
                 ],
                 schema=schema,
             )
+            empty = pc.equal(ontology_caption, "")
+            n_empty = int(pc.sum(empty).as_py() or 0)
+            empty_rows += n_empty
+            rows_read += n
+            if options.drop_empty and n_empty:
+                out = out.filter(pc.invert(empty))
             writer.write(out)
-            rows += n
-            bar.update(n)
-    return rows
+            rows_written += out.num_rows
+    return CaptionReport(rows_read, rows_written, empty_rows, options.drop_empty, missing)

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from derm_onto import hierarchy
 from derm_onto.errors import DermOntoError
@@ -44,6 +44,7 @@ from derm_onto.matching import Match, Matcher
 from derm_onto.model import Ontology
 
 UnknownPolicy = Literal["error", "keep", "drop"]
+UNKNOWN_POLICIES: tuple[UnknownPolicy, ...] = get_args(UnknownPolicy)
 Status = Literal["ok", "sentinel", "empty", "unknown"]
 
 
@@ -71,6 +72,7 @@ class LabelReport:
     unknown_rows: int = 0
     distinct_labels: int = 0
     unknown: Counter[str] = field(default_factory=Counter)
+    replaced_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -83,6 +85,7 @@ class LabelReport:
             "unknown_rows": self.unknown_rows,
             "distinct_labels": self.distinct_labels,
             "unknown": dict(self.unknown.most_common()),
+            "replaced_columns": list(self.replaced_columns),
         }
 
 
@@ -212,11 +215,57 @@ def class_maps(plan: LabelPlan) -> dict[str, Any]:
     }
 
 
-def _output_names(plan: LabelPlan, prefix: str) -> list[str]:
-    names = [f"{prefix}onto_ids"]
-    for level in plan.levels:
-        names += [f"{prefix}level_{level}", f"{prefix}level_{level}_idx"]
-    return [*names, f"{prefix}hierarchical_disease_label"]
+def output_names(levels: Sequence[int], prefix: str = "") -> list[str]:
+    """The names of the columns a labels run adds. The prefix is not doubled: with
+    ``prefix="onto_"`` the ids column stays ``onto_ids``.
+
+    >>> output_names((1,), "onto_")
+    ['onto_ids', 'onto_level_1', 'onto_level_1_idx', 'onto_hierarchical_disease_label']
+    """
+    names = ["onto_ids"]
+    for level in levels:
+        names += [f"level_{level}", f"level_{level}_idx"]
+    names.append("hierarchical_disease_label")
+    return [n if prefix and n.startswith(prefix) else prefix + n for n in names]
+
+
+def _count(report: LabelReport, resolved: Sequence[ResolvedLabel], counts: Any) -> None:
+    """Add one batch's rows to the report, per distinct value (``counts[i]`` rows each)."""
+    for r, n in zip(resolved, counts.tolist(), strict=True):
+        report.rows += n
+        if r.status == "ok":
+            report.matched_rows += n
+        elif r.status == "sentinel":
+            report.sentinel_rows += n
+        elif r.status == "empty":
+            report.empty_rows += n
+        else:
+            report.unknown_rows += n
+            for part in r.unknown_parts:
+                report.unknown[part] += n
+
+
+def _refuse_unknown(
+    source: object, column: str, values: list[str], resolved: list[ResolvedLabel], counts: Any
+) -> None:
+    rows_of = dict(zip(values, counts.tolist(), strict=True))
+    bad = [v for v, r in zip(values, resolved, strict=True) if r.status == "unknown"]
+    if bad:
+        worst = sorted(bad, key=lambda v: -rows_of[v])[:5]
+        listed = "; ".join(f"{v!r} ({rows_of[v]} rows)" for v in worst)
+        raise DermOntoError(f"{source}: unknown labels in column {column!r}: {listed}")
+
+
+def _value_columns(plan: LabelPlan, resolved: Sequence[ResolvedLabel]) -> list[Any]:
+    """One small array per added column, indexed by distinct value."""
+    import pyarrow as pa
+
+    arrays: list[Any] = [pa.array(["|".join(r.ids) for r in resolved], pa.string())]
+    for k in range(len(plan.levels)):
+        arrays.append(pa.array([r.level_labels[k] for r in resolved], pa.string()))
+        arrays.append(pa.array([r.level_indices[k] for r in resolved], pa.int32()))
+    arrays.append(pa.array([r.derm1m_path for r in resolved], pa.string()))
+    return arrays
 
 
 def label_table(
@@ -225,98 +274,84 @@ def label_table(
     output: str | os.PathLike[str],
     options: LabelOptions,
 ) -> LabelReport:
-    """Label a CSV/Parquet table; write OUTPUT, its class maps and the optional arrays."""
+    """Label a CSV/Parquet table; write OUTPUT, its class maps and the optional arrays.
+
+    Columns the table already has under the added names are replaced (listed in
+    ``report.replaced_columns``). The outputs are written as a set: the table first, then
+    its class maps and arrays; a failed run leaves none of them.
+    """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from derm_onto.files import atomic_path, atomic_write
-    from derm_onto.tables import TableWriter, check_columns, progress, read_batches
+    from derm_onto.files import atomic_paths, refuse_overwriting_inputs
+    from derm_onto.tables import TableWriter, check_columns, tracked_batches
 
     plan = LabelPlan(ontology, options.levels)
-    added = _output_names(plan, options.prefix)
-    columns = check_columns(
-        source,
-        [options.column],
-        added,
-        "choose a --prefix for the added columns (e.g. --prefix onto_)",
-    )
+    if options.distance_matrix is not None:
+        level = options.distance_level or plan.levels[-1]
+        if level not in plan.classes:
+            raise DermOntoError(f"--distance-level {level} is not one of --levels")
+    added = output_names(plan.levels, options.prefix)
+    columns = check_columns(source, [options.column], [], "")
+    kept = [c for c in columns if c not in added]
+    report = LabelReport(replaced_columns=[c for c in columns if c in added])
     schema = pa.schema(
-        [(c, pa.string()) for c in columns]
+        [(c, pa.string()) for c in kept]
         + [(n, pa.int32() if n.endswith("_idx") else pa.string()) for n in added]
     )
-    report = LabelReport()
+    extras = [p for p in (options.multi_hot, options.distance_matrix) if p is not None]
+    targets = [Path(output), class_map_path(output), *extras]
+    refuse_overwriting_inputs([source], targets)
     distinct: dict[str, int] = {}  # global code of each distinct value, for the multi-hot
     codes: list[Any] = []
-    with TableWriter(output, schema) as writer, progress(desc="labels") as bar:
-        for batch in read_batches(source):
+    with (
+        atomic_paths(targets) as temporaries,
+        TableWriter(output, schema, temporary=temporaries[0]) as writer,
+        tracked_batches(source, "labels") as batches,
+    ):
+        for batch in batches:
             encoded = pc.dictionary_encode(batch.column(options.column))
             values = encoded.dictionary.to_pylist()
             resolved = [plan.resolve(v) for v in values]
             indices = encoded.indices
-            counts_per_value = np.bincount(
-                indices.to_numpy(zero_copy_only=False), minlength=len(values)
-            )
-            bad = [(v, r) for v, r in zip(values, resolved, strict=True) if r.status == "unknown"]
-            if bad and options.unknown == "error":
-                rows_of = dict(zip(values, counts_per_value.tolist(), strict=True))
-                worst = sorted(bad, key=lambda x: -rows_of[x[0]])[:5]
-                listed = "; ".join(f"{v!r} ({rows_of[v]} rows)" for v, _ in worst)
-                raise DermOntoError(
-                    f"{source}: unknown labels in column {options.column!r}: {listed}"
-                )
-            for r, n in zip(resolved, counts_per_value, strict=True):
-                report.rows += int(n)
-                if r.status == "ok":
-                    report.matched_rows += int(n)
-                elif r.status == "sentinel":
-                    report.sentinel_rows += int(n)
-                elif r.status == "empty":
-                    report.empty_rows += int(n)
-                else:
-                    report.unknown_rows += int(n)
-                    for part in r.unknown_parts:
-                        report.unknown[part] += int(n)
-            if options.unknown == "drop" and bad:
+            counts = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(values))
+            if options.unknown == "error":
+                _refuse_unknown(source, options.column, values, resolved, counts)
+            _count(report, resolved, counts)
+            if options.unknown == "drop" and any(r.status == "unknown" for r in resolved):
                 keep_value = pa.array([r.status != "unknown" for r in resolved])
                 mask = pc.take(keep_value, indices)
                 batch = batch.filter(mask)
                 indices = pc.take(pa.array(range(len(values)), pa.int32()), indices).filter(mask)
-            tables: list[Any] = [pa.array(["|".join(r.ids) for r in resolved], pa.string())]
-            for k in range(len(plan.levels)):
-                tables.append(pa.array([r.level_labels[k] for r in resolved], pa.string()))
-                tables.append(pa.array([r.level_indices[k] for r in resolved], pa.int32()))
-            tables.append(pa.array([r.derm1m_path for r in resolved], pa.string()))
-            new_columns = [t.take(indices) for t in tables]
-            out = pa.RecordBatch.from_arrays([*batch.columns, *new_columns], schema=schema)
-            writer.write(out)
-            report.rows_written += out.num_rows
+            new_columns = [a.take(indices) for a in _value_columns(plan, resolved)]
+            old_columns = [batch.column(c) for c in kept]
+            writer.write(pa.RecordBatch.from_arrays([*old_columns, *new_columns], schema=schema))
+            report.rows_written += len(indices)
             if options.multi_hot is not None:
                 mapping = np.array(
                     [distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int32
                 )
                 codes.append(mapping[indices.to_numpy(zero_copy_only=False)])
-            bar.update(batch.num_rows)
         report.distinct_labels = len(plan._cache)
-        maps = class_maps(plan)
-        with atomic_write(class_map_path(output)) as handle:
-            handle.write((json.dumps(maps, indent=2, ensure_ascii=False) + "\n").encode())
+        temporaries[1].write_bytes(
+            (json.dumps(class_maps(plan), indent=2, ensure_ascii=False) + "\n").encode()
+        )
+        rest = iter(temporaries[2:])
         if options.multi_hot is not None:
-            _write_multi_hot(plan, distinct, codes, options.multi_hot, atomic_path)
+            _write_multi_hot(plan, distinct, codes, next(rest))
         if options.distance_matrix is not None:
             level = options.distance_level or plan.levels[-1]
-            if level not in plan.classes:
-                raise DermOntoError(f"--distance-level {level} is not one of --levels")
             matrix = np.asarray(
                 hierarchy.distance_matrix(plan.graph, plan.classes[level]), dtype=np.int16
             )
-            with atomic_path(options.distance_matrix) as tmp, tmp.open("wb") as handle:
+            with next(rest).open("wb") as handle:
                 np.save(handle, matrix)
     return report
 
 
 def _write_multi_hot(
-    plan: LabelPlan, distinct: dict[str, int], codes: list[Any], target: Path, atomic_path: Any
+    plan: LabelPlan, distinct: dict[str, int], codes: list[Any], target: Path
 ) -> None:
     """Rows x nodes uint8: each matched id and all its ancestors set."""
     import numpy as np
@@ -327,12 +362,11 @@ def _write_multi_hot(
             for node in hierarchy.ancestors(plan.graph, term_id, reflexive=True):
                 table[code, plan.node_index[node]] = 1
     all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
-    with atomic_path(target) as tmp:
-        array = np.lib.format.open_memmap(
-            str(tmp), mode="w+", dtype=np.uint8, shape=(len(all_codes), len(plan.node_classes))
-        )
-        step = 65536
-        for start in range(0, len(all_codes), step):
-            array[start : start + step] = table[all_codes[start : start + step]]
-        array.flush()
-        del array
+    array = np.lib.format.open_memmap(
+        str(target), mode="w+", dtype=np.uint8, shape=(len(all_codes), len(plan.node_classes))
+    )
+    step = 65536
+    for start in range(0, len(all_codes), step):
+        array[start : start + step] = table[all_codes[start : start + step]]
+    array.flush()
+    del array

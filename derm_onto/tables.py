@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,15 +67,20 @@ def read_columns(path: str | os.PathLike[str]) -> list[str]:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            return list(pq.ParquetFile(str(source)).schema_arrow.names)
+            names = list(pq.ParquetFile(str(source)).schema_arrow.names)
+            return _check_unique(source, names)
         from pyarrow import csv as pa_csv
 
         read, parse, _ = _csv_options(fmt)
         with _input(source) as stream:
             reader = pa_csv.open_csv(stream, read_options=read, parse_options=parse)
-            return list(reader.schema.names)
+            return _check_unique(source, list(reader.schema.names))
+    except DermOntoError:
+        raise
     except FileNotFoundError:
         raise DermOntoError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise DermOntoError(f"{source}: is a folder, not a table file") from None
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError subclasses
         raise DermOntoError(f"{source}: cannot read table: {_first_line(exc)}") from None
 
@@ -95,13 +100,30 @@ def check_columns(
     return columns
 
 
+def _check_unique(source: Path, names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise DermOntoError(
+                f"{source}: column {name!r} appears twice in the header; rename one of them"
+            )
+        seen.add(name)
+    return names
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
 
-def read_batches(path: str | os.PathLike[str]) -> Iterator[Any]:
-    """Record batches of a table, every column as strings."""
+def read_batches(
+    path: str | os.PathLike[str], on_progress: Callable[[int], object] | None = None
+) -> Iterator[Any]:
+    """Record batches of a table, every column as strings.
+
+    ``on_progress`` is called after each batch with the work done since the last call, in
+    the unit of :func:`progress_total` (rows of a Parquet file, bytes of a CSV/TSV file).
+    """
     source = Path(path)
     fmt = table_format(source)
     names = read_columns(source)
@@ -113,17 +135,27 @@ def read_batches(path: str | os.PathLike[str]) -> Iterator[Any]:
 
             schema = pa.schema([(n, pa.string()) for n in names])
             for batch in pq.ParquetFile(str(source)).iter_batches(batch_size=65536):
+                if on_progress is not None:
+                    on_progress(batch.num_rows)
                 yield batch.cast(schema) if batch.schema != schema else batch
             return
+        import pyarrow as pa
         from pyarrow import csv as pa_csv
 
         read, parse, convert = _csv_options(fmt, names)
-        with _input(source) as stream:
+        with pa.OSFile(str(source), "rb") as raw:
+            compressed = source.name.lower().endswith(".gz")
+            stream = pa.CompressedInputStream(raw, "gzip") if compressed else raw
             reader = pa_csv.open_csv(
                 stream, read_options=read, parse_options=parse, convert_options=convert
             )
+            done = 0
             for batch in reader:
                 rows_before += batch.num_rows
+                if on_progress is not None:
+                    position = raw.tell()
+                    on_progress(position - done)
+                    done = position
                 yield batch
     except DermOntoError:
         raise
@@ -132,18 +164,54 @@ def read_batches(path: str | os.PathLike[str]) -> Iterator[Any]:
         raise DermOntoError(f"{source}: malformed table{where}: {_first_line(exc)}") from None
 
 
+def progress_total(path: str | os.PathLike[str]) -> tuple[int, str]:
+    """The size of a table for a progress bar: ``(rows, "rows")`` for Parquet (from its
+    metadata), ``(bytes, "B")`` for CSV/TSV (the file on disk, compressed or not)."""
+    source = Path(path)
+    if table_format(source) == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(str(source)).metadata.num_rows), "rows"
+    return source.stat().st_size, "B"
+
+
+@contextlib.contextmanager
+def tracked_batches(path: str | os.PathLike[str], desc: str) -> Iterator[Iterator[Any]]:
+    """:func:`read_batches` with a progress bar (total and ETA) on a terminal.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "in.csv").write_text("a\\n1\\n2\\n")
+    >>> with tracked_batches(folder / "in.csv", "demo") as batches:
+    ...     sum(b.num_rows for b in batches)
+    2
+    """
+    total, unit = progress_total(path)
+    with progress(total=total, unit=unit, desc=desc) as bar:
+        yield read_batches(path, on_progress=bar.update)
+
+
 class TableWriter:
     """Write record batches to CSV, TSV or Parquet atomically (use as a context manager)."""
 
-    def __init__(self, path: str | os.PathLike[str], schema: Any) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        schema: Any,
+        *,
+        temporary: str | os.PathLike[str] | None = None,
+    ) -> None:
+        """Write ``path``; with ``temporary`` (a path from :func:`~derm_onto.files.atomic_paths`
+        that the caller renames), write that file directly in ``path``'s format."""
         self.path = Path(path)
         self.format = table_format(self.path)
         self.schema = schema
+        self.temporary = Path(temporary) if temporary is not None else None
         self._stack = contextlib.ExitStack()
         self._writer: Any = None
 
     def __enter__(self) -> TableWriter:
-        tmp = self._stack.enter_context(atomic_path(self.path))
+        tmp = self.temporary or self._stack.enter_context(atomic_path(self.path))
         if self.format == "parquet":
             import pyarrow.parquet as pq
 

@@ -80,8 +80,11 @@ class Finding:
     message: str
 
     def format(self, source: str) -> str:
-        """The one-line form ``SOURCE:/json/path: severity code: message``."""
-        return f"{source}:{self.path}: {self.severity} {self.code}: {self.message}"
+        """The one-line form ``SOURCE:/json/path: severity code: message`` (``SOURCE:
+        severity code: message`` for a finding about the whole file)."""
+        return f"{source}:{self.path}: {self.severity} {self.code}: {self.message}".replace(
+            f"{source}:: ", f"{source}: ", 1
+        )
 
     def as_dict(self) -> dict[str, str]:
         """A plain dict, for JSON output."""
@@ -469,12 +472,46 @@ def _check_definitions(entries: Sequence[_Entry]) -> Iterator[Finding]:
             )
 
 
+#: Characters XML 1.0 cannot carry (and so no RDF/XML, OWL or OBO file): C0 controls other
+#: than tab, line feed and carriage return, NUL, lone UTF-16 surrogates, U+FFFE and U+FFFF.
+_INVALID_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _strings(value: Any, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[str, str]]:
+    """Every string in a JSON value with its pointer, object keys included."""
+    if isinstance(value, str):
+        yield pointer(*parts), value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield pointer(*parts, key), str(key)
+            yield from _strings(item, (*parts, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*parts, index))
+
+
+def _check_characters(document: Mapping[str, Any]) -> Iterator[Finding]:
+    for path, text in _strings(dict(document)):
+        bad = _INVALID_CHARACTER.search(text)
+        if bad is not None:
+            char = bad.group()
+            kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+            yield Finding(
+                "error",
+                "invalid_character",
+                path,
+                f"holds {kind} U+{ord(char):04X} at offset {bad.start()}, which no RDF/XML, "
+                "OWL or OBO file can carry; remove it",
+            )
+
+
 def semantic_findings(document: Mapping[str, Any]) -> list[Finding]:
     """Findings of the semantic checks alone (robust to schema-invalid documents)."""
     entries = _entries(document)
     prefixes = document.get("prefixes")
     prefixes = prefixes if isinstance(prefixes, dict) else {}
     checks: Iterable[Iterator[Finding]] = (
+        _check_characters(document),
         _check_ids(entries, prefixes),
         _check_references(entries),
         _check_disjoint(document, entries),
@@ -505,6 +542,47 @@ def validate_file(path: str | os.PathLike[str]) -> list[Finding]:
     except OntologyLoadError as exc:
         return [Finding("error", exc.code, "", exc.message)]
     return validate_document(document)
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The findings for one file and, when it could be read, its entries per kind."""
+
+    path: str
+    findings: list[Finding]
+    counts: dict[str, int] | None
+
+    def failed(self, *, strict: bool = False) -> bool:
+        """True when the file has errors (``strict``: or warnings)."""
+        return has_failures(self.findings, strict=strict)
+
+    def summary(self) -> str:
+        """One line: ``ok: N conditions, M concepts, K findings`` or the problem count."""
+        errors = sum(f.severity == "error" for f in self.findings)
+        warnings = sum(f.severity == "warning" for f in self.findings)
+        if self.counts is None or errors:
+            return f"{self.path}: {errors} errors, {warnings} warnings"
+        counts = ", ".join(f"{n} {kind}" for kind, n in self.counts.items())
+        tail = f" ({warnings} warnings)" if warnings else ""
+        return f"{self.path}: ok: {counts}{tail}"
+
+
+def check_file(path: str | os.PathLike[str]) -> FileReport:
+    """Validate one file and count its entries.
+
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> check_file(bundled_ontology_path()).summary().split(": ok: ")[1].endswith("findings")
+    True
+    """
+    try:
+        document = read_document(path)
+    except OntologyLoadError as exc:
+        return FileReport(str(path), [Finding("error", exc.code, "", exc.message)], None)
+    counts = {
+        kind: len(document[kind]) if isinstance(document.get(kind), list) else 0
+        for kind in ("conditions", "concepts", "findings")
+    }
+    return FileReport(str(path), validate_document(document), counts)
 
 
 def has_failures(findings: Iterable[Finding], *, strict: bool = False) -> bool:

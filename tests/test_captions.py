@@ -163,3 +163,79 @@ def test_errors(runner, tiny_path, tmp_path) -> None:
     assert result.exit_code == 1 and "no column 'disease_label'" in result.output
     with pytest.raises(DermOntoError, match="unknown table format"):
         caption_table(load(tiny_path), tmp_path / "in.txt", tmp_path / "o.csv", CaptionOptions())
+
+
+def _open_clip_read(path: Path, sep: str, img_key: str, caption_key: str) -> tuple[list, list]:
+    """What open_clip's CsvDataset does with a training table (training/data.py)."""
+    import pandas as pd
+
+    frame = pd.read_csv(path, sep=sep)
+    return frame[img_key].tolist(), frame[caption_key].tolist()
+
+
+def test_issue10_tsv_captions_load_in_open_clip_with_its_defaults(runner, tmp_path) -> None:
+    sample = shared_file("derm1m/pretrain_sample_100.csv")
+    out = tmp_path / "train.tsv"
+    result = runner.invoke(main, ["captions", str(sample), "-o", str(out), "--drop-empty"])
+    assert result.exit_code == 0, result.output
+    # open_clip's defaults: --csv-separator '\t'; the README's keys
+    images, texts = _open_clip_read(out, "\t", "filename", "ontology_caption")
+    assert len(images) == len(texts) > 0
+    assert all(isinstance(t, str) and t.startswith("This is a skin photo") for t in texts)
+    # the same table as .csv needs --csv-separator ',' and gives the same rows
+    as_csv = tmp_path / "train.csv"
+    assert (
+        runner.invoke(main, ["captions", str(sample), "-o", str(as_csv), "--drop-empty"]).exit_code
+        == 0
+    )
+    assert _open_clip_read(as_csv, ",", "filename", "ontology_caption") == (images, texts)
+
+
+def test_issue10_empty_captions_are_counted_and_can_be_dropped(runner, tmp_path) -> None:
+    sample = shared_file("derm1m/pretrain_sample_100.csv")
+    kept, dropped = tmp_path / "kept.csv", tmp_path / "dropped.csv"
+    result = runner.invoke(main, ["captions", str(sample), "-o", str(kept)])
+    assert result.exit_code == 0
+    empty = sum(1 for r in read(kept) if r["ontology_caption"] == "")
+    assert empty > 0
+    assert f"{empty} rows with an empty ontology caption left empty" in result.output
+    result = runner.invoke(main, ["captions", str(sample), "-o", str(dropped), "--drop-empty"])
+    assert result.exit_code == 0
+    assert f"{empty} rows with an empty ontology caption dropped" in result.output
+    rows = read(dropped)
+    assert len(rows) == len(read(kept)) - empty
+    assert all(r["ontology_caption"] for r in rows)
+
+
+def test_issue10_label_only_dataset_captions(runner, tmp_path) -> None:
+    fitz = shared_file("fitzpatrick17k/fitzpatrick17k.csv")
+    out = tmp_path / "fitz.tsv"
+    result = runner.invoke(main, ["captions", str(fitz), "--label-column", "label", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "skin_concept" in result.output  # named as missing, not an error
+    images, texts = _open_clip_read(out, "\t", "md5hash", "ontology_caption")
+    assert len(images) > 16000
+    assert sum(isinstance(t, str) for t in texts) / len(texts) > 0.9
+    # an explicitly named concept column that is missing is still an error
+    result = runner.invoke(
+        main,
+        [
+            "captions",
+            str(fitz),
+            "--label-column",
+            "label",
+            "--concept-column",
+            "nope",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 1 and "'nope'" in result.output
+
+
+def test_issue10_captions_refuse_to_overwrite_input(runner, tmp_path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("disease_label\nmelanoma\n", encoding="utf-8")
+    result = runner.invoke(main, ["captions", str(table), "-o", str(tmp_path / "." / "t.csv")])
+    assert result.exit_code == 1 and "is the input" in result.output
+    assert table.read_text(encoding="utf-8") == "disease_label\nmelanoma\n"

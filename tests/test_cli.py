@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 
 from derm_onto import __version__
 from derm_onto.cli import main
+from derm_onto.jsonio import load
 
 from .conftest import TINY
 
@@ -26,7 +28,7 @@ def test_validate_default_is_the_bundled_ontology(runner) -> None:
 def test_validate_prints_one_line_per_finding(runner, tiny_path) -> None:
     result = runner.invoke(main, ["validate", str(tiny_path)])
     assert result.exit_code == 0
-    assert result.output == (
+    assert result.stdout == (
         f"{tiny_path}:/concepts/2: info missing_definition: "
         "TINY:0100003 ('pigment network') has no definition\n"
     )
@@ -134,3 +136,47 @@ def test_python_dash_m_works() -> None:
         [sys.executable, "-m", "derm_onto", "--help"], capture_output=True, text=True, check=True
     )
     assert "validate" in out.stdout
+
+
+def test_issue10_validate_says_ok_with_counts(runner, tiny_path) -> None:
+    result = runner.invoke(main, ["validate", str(tiny_path)])
+    assert result.exit_code == 0
+    tiny = load(tiny_path)
+    expected = (
+        f"{tiny_path}: ok: {len(tiny.conditions)} conditions, {len(tiny.concepts)} concepts, "
+        f"{len(tiny.findings)} findings"
+    )
+    assert expected in result.output
+
+
+def test_issue10_file_level_errors_name_the_path(runner, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}: error invalid_json:" in result.output
+    assert f"{bad}::" not in result.output
+
+
+def test_issue10_info_sorts_depths_numerically(runner, tmp_path) -> None:
+    chain = [
+        {"id": f"X:{i:07d}", "label": f"node {i}", **({"parents": [f"X:{i - 1:07d}"]} if i else {})}
+        for i in range(12)
+    ]
+    document = {
+        "id": "deep",
+        "title": "Deep",
+        "base_iri": "https://example.org/deep/",
+        "prefixes": {"X": "https://example.org/deep/X_"},
+        "conditions": chain,
+        "concepts": [],
+        "findings": [],
+    }
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    for fmt in ("text", "json"):
+        result = runner.invoke(main, ["info", str(path), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        depths = re.findall(r"^\s+\"?(\d+)\"?[: ]", result.output, flags=re.MULTILINE)
+        numbers = [int(d) for d in depths if int(d) <= 12]
+        assert numbers[:12] == list(range(1, 13)), (fmt, result.output)

@@ -255,7 +255,73 @@ def test_bad_inputs_are_one_line_errors(runner, tiny_path, tmp_path) -> None:
             str(tiny_path),
         ],
     )
-    assert result.exit_code == 1 and "--prefix" in result.output
+    assert result.exit_code == 0, result.output
+    assert "replaced existing columns: onto_ids" in result.output
+    rows = read_csv(tmp_path / "o.csv")
+    assert [r["onto_ids"] for r in rows] == [ids.MELANOMA]
+    assert list(rows[0]).count("onto_ids") == 1
+
+
+def _labels(runner, tiny_path, *args: str):
+    return runner.invoke(main, ["labels", *args, "--ontology", str(tiny_path)])
+
+
+def test_issue10_output_equal_to_input_is_refused(runner, tiny_path, tmp_path) -> None:
+    table = write_csv(tmp_path / "t.csv", [{"dx": "melanoma"}])
+    before = table.read_bytes()
+    (tmp_path / "dir").mkdir()
+    for spelling in (str(table), str(tmp_path / "dir" / ".." / "t.csv")):
+        result = _labels(runner, tiny_path, str(table), "--column", "dx", "-o", spelling)
+        assert result.exit_code == 1
+        assert "is the input" in result.output and "Traceback" not in result.output
+        assert table.read_bytes() == before
+    # a sidecar that would land on the input is refused too
+    clash = tmp_path / "m.classes.json"
+    clash.write_text("{}")
+    result = _labels(runner, tiny_path, str(clash), "--column", "dx", "-o", str(tmp_path / "m.csv"))
+    assert result.exit_code == 1 and clash.read_text() == "{}"
+
+
+def test_issue10_relabelling_derm1m_table_replaces_columns(runner, tmp_path) -> None:
+    sample = shared_file("derm1m/pretrain_sample_100.csv")
+    out = tmp_path / "relabelled.csv"
+    result = runner.invoke(
+        main, ["labels", str(sample), "--column", "disease_label", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "replaced existing columns: hierarchical_disease_label" in result.output
+    header = read_csv(out)[0].keys()
+    assert list(header).count("hierarchical_disease_label") == 1
+    again = tmp_path / "again.csv"
+    result = runner.invoke(
+        main,
+        ["labels", str(out), "--column", "disease_label", "--prefix", "onto_", "-o", str(again)],
+    )
+    assert result.exit_code == 0, result.output
+    names = list(read_csv(again)[0].keys())
+    assert "onto_ids" in names and "onto_onto_ids" not in names
+    assert "onto_level_1" in names
+
+
+def test_issue10_duplicate_column_names_are_one_line(runner, tiny_path, tmp_path) -> None:
+    table = tmp_path / "dup.csv"
+    table.write_text("disease_label,disease_label\nmelanoma,nevus\n", encoding="utf-8")
+    result = _labels(
+        runner, tiny_path, str(table), "--column", "disease_label", "-o", str(tmp_path / "o.csv")
+    )
+    assert result.exit_code == 1
+    assert "dup.csv" in result.output and "'disease_label' appears twice" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_issue10_failed_run_leaves_no_sidecar(runner, tiny_path, tmp_path) -> None:
+    table = write_csv(tmp_path / "t.csv", [{"dx": "melanoma"}, {"dx": "no such disease"}])
+    out = tmp_path / "o.csv"
+    result = _labels(
+        runner, tiny_path, str(table), "--column", "dx", "-o", str(out), "--unknown", "error"
+    )
+    assert result.exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
 
 
 def test_plan_resolves_each_distinct_label_once(tiny) -> None:

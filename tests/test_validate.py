@@ -189,3 +189,25 @@ def test_helpers() -> None:
 def test_every_kind_rejects_unknown_keys(tiny_doc, kind: str) -> None:
     tiny_doc[kind][0]["bogus"] = True
     assert ("error", "unknown_key", f"/{kind}/0/bogus") in codes(tiny_doc)
+
+
+@pytest.mark.parametrize(
+    ("escaped", "what"),
+    [("\\ud800", "lone surrogate"), ("\\u0000", "control character"), ("\\u0007", "control")],
+)
+def test_issue10_invalid_characters_are_errors(tiny_doc, tmp_path, escaped, what) -> None:
+    import json
+
+    tiny_doc["conditions"][2]["label"] = "hair PLACEHOLDER disease"
+    tiny_doc["concepts"][0]["synonyms"] = [{"text": "x PLACEHOLDER", "type": "exact"}]
+    text = json.dumps(tiny_doc).replace("PLACEHOLDER", escaped)
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    found = [f for f in validate_file(path) if f.code == "invalid_character"]
+    assert sorted(f.path for f in found) == ["/concepts/0/synonyms/0/text", "/conditions/2/label"]
+    assert all(f.severity == "error" and what in f.message for f in found)
+
+
+def test_tabs_and_plain_unicode_are_not_invalid_characters(tiny_doc) -> None:
+    tiny_doc["conditions"][2]["definition"] = "Line one.\nLine two:\tcafé, 🙂, Ωmega."
+    assert "invalid_character" not in [c for _, c, _ in codes(tiny_doc)]

@@ -16,10 +16,27 @@ from derm_onto import __version__
 from derm_onto.errors import DermOntoError
 
 
+def _exit_on_sigterm() -> None:
+    """Treat SIGTERM like Ctrl-C: unwind (temporary files are removed), exit status 143."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        click.echo("derm-onto: terminated", err=True)
+        raise SystemExit(128 + signum)
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, terminated)
+
+
 class _Group(click.Group):
     """A click group that turns DermOntoError into one line on stderr and exit status 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        _exit_on_sigterm()
         try:
             return super().invoke(ctx)
         except DermOntoError as exc:

@@ -28,21 +28,24 @@ from derm_onto.errors import DermOntoError
 def validate(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     """Check ontology files against the schema and the semantic rules.
 
-    Prints one line per finding (PATH:/json/path: severity code: message). Exit status 0
-    when there are no errors (with --strict: no warnings either), 1 otherwise.
+    Prints one line per finding (PATH:/json/path: severity code: message), then one
+    summary line per file on stderr (PATH: ok: N conditions, M concepts, K findings). Exit
+    status 0 when there are no errors (with --strict: no warnings either), 1 otherwise.
     """
-    from derm_onto.validate import has_failures, validate_file
+    from derm_onto.validate import check_file
 
     failed = False
     report: list[dict[str, str]] = []
     for path in paths or (default_ontology(),):
-        findings = validate_file(path)
-        failed |= has_failures(findings, strict=strict)
+        result = check_file(path)
+        failed |= result.failed(strict=strict)
         if fmt == "json":
-            report += [{"file": str(path), **f.as_dict()} for f in findings]
+            report += [{"file": str(path), **f.as_dict()} for f in result.findings]
         else:
-            for finding in findings:
+            for finding in result.findings:
                 click.echo(finding.format(str(path)))
+            if result.counts is not None:  # an unreadable file's one line says it all
+                click.echo(result.summary(), err=True)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     sys.exit(1 if failed else 0)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from derm_onto.captions import STYLES, Style
 from derm_onto.cli._common import (
     ONTOLOGY_OPTION,
     OUTPUT_OPTION,
@@ -15,6 +16,7 @@ from derm_onto.cli._common import (
     load_ontology,
     parse_levels,
 )
+from derm_onto.labels import UNKNOWN_POLICIES, UnknownPolicy
 
 
 @click.command()
@@ -25,7 +27,7 @@ from derm_onto.cli._common import (
 @click.option("--levels", default="1,2,3,4", show_default=True, help="Levels to label.")
 @click.option(
     "--unknown",
-    type=click.Choice(["error", "keep", "drop"]),
+    type=click.Choice(UNKNOWN_POLICIES),
     default="keep",
     show_default=True,
     help="What to do with rows whose label is not in the ontology.",
@@ -45,7 +47,7 @@ def labels(
     ontology_path: Path | None,
     output: Path,
     levels: str,
-    unknown: str,
+    unknown: UnknownPolicy,
     prefix: str,
     multi_hot: Path | None,
     distance_matrix: Path | None,
@@ -58,13 +60,15 @@ def labels(
     options = LabelOptions(
         column=column,
         levels=parse_levels(levels),
-        unknown=unknown,  # type: ignore[arg-type]
+        unknown=unknown,
         prefix=prefix,
         multi_hot=multi_hot,
         distance_matrix=distance_matrix,
         distance_level=distance_level,
     )
     result = label_table(load_ontology(ontology_path), source, output, options)
+    if result.replaced_columns:
+        click.echo(f"replaced existing columns: {', '.join(result.replaced_columns)}", err=True)
     if report == "json":
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False), err=True)
         return
@@ -97,15 +101,19 @@ def labels(
     show_default=True,
     help="The refined caption (for augmented_caption and sub-captions).",
 )
-@click.option(
-    "--style", type=click.Choice(["derm1m", "natural"]), default="derm1m", show_default=True
-)
+@click.option("--style", type=click.Choice(STYLES), default="derm1m", show_default=True)
 @click.option(
     "--seed",
     type=int,
     default=0,
     show_default=True,
     help="Seed of the natural-style template choice.",
+)
+@click.option(
+    "--drop-empty",
+    is_flag=True,
+    help="Drop rows whose ontology caption is empty (no diagnosis); pandas reads such a "
+    "cell as NaN and a trainer would train on 'nan'.",
 )
 def captions(
     source: Path,
@@ -114,15 +122,37 @@ def captions(
     label_column: str,
     concept_column: str,
     caption_column: str,
-    style: str,
+    style: Style,
     seed: int,
+    drop_empty: bool,
 ) -> None:
-    """Add ontology, concept and metadata captions to a CSV/Parquet table."""
+    """Add ontology, concept and metadata captions to a CSV/Parquet/TSV table.
+
+    Only the label column must exist; missing concept or metadata columns give empty
+    captions of that kind. For open_clip write a .tsv (its default --csv-separator is a tab):
+    --csv-img-key filename --csv-caption-key ontology_caption.
+    """
     from derm_onto.captions import CaptionOptions, caption_table
 
-    options = CaptionOptions(label_column, concept_column, caption_column, style, seed)  # type: ignore[arg-type]
-    rows = caption_table(load_ontology(ontology_path), source, output, options)
-    click.echo(f"{output}: {rows} rows written", err=True)
+    context = click.get_current_context()
+    required = tuple(
+        value
+        for name, value in (("concept_column", concept_column), ("caption_column", caption_column))
+        if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    )
+    options = CaptionOptions(
+        label_column, concept_column, caption_column, style, seed, drop_empty, required
+    )
+    result = caption_table(load_ontology(ontology_path), source, output, options)
+    empty = f"{result.empty_rows} rows with an empty ontology caption " + (
+        "dropped" if result.dropped else "left empty (use --drop-empty to drop them)"
+    )
+    missing = (
+        f"; columns not in the table, their captions empty: {', '.join(result.missing_columns)}"
+        if result.missing_columns
+        else ""
+    )
+    click.echo(f"{output}: {result.rows_written} rows written; {empty}{missing}", err=True)
 
 
 @click.command()
