@@ -21,10 +21,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from derm_onto.errors import DermOntoError
 from derm_onto.model import KINDS, Ontology
@@ -32,6 +32,9 @@ from derm_onto.resources import data_dir
 
 ParamType = Literal["term", "string", "integer"]
 Engine = Literal["rdflib", "oxigraph"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
+Auth = Literal["basic", "digest"]
+AUTH_SCHEMES: tuple[Auth, ...] = get_args(Auth)
 _PARAM = re.compile(r"^#\s*param:\s*(\w+)\s+(?:\((term|string|integer)\)\s*)?(.*)$")
 _UPDATE_WORDS = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", re.I)
 
@@ -326,8 +329,11 @@ class Endpoint:
     timeout: float = 30.0
     user: str | None = None
     password: str | None = None
-    auth: Literal["basic", "digest"] = "basic"
+    auth: Auth = "basic"
     graph: str | None = None  # query this named graph as the default graph
+
+    def __post_init__(self) -> None:
+        _check_url(self.url)
 
     def client(self, url: str | None = None) -> Any:
         from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
@@ -344,19 +350,63 @@ class Endpoint:
         return client
 
 
+def _check_url(url: str) -> str:
+    """Endpoints are http or https URLs: never a local file or another scheme."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise DermOntoError(f"{url}: not an http(s) URL; a SPARQL endpoint is http:// or https://")
+    return url
+
+
+def _within_deadline(call: Callable[[], Any], seconds: float, target: str) -> Any:
+    """Run ``call`` with a total deadline: a server that drips its answer byte by byte is
+    cut off after ``seconds`` as one that does not answer at all (socket timeouts alone
+    only bound each read). The worker is a daemon thread, abandoned on expiry."""
+    import queue
+    import threading
+    import warnings
+
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+
+    def work() -> None:
+        try:
+            with warnings.catch_warnings():
+                # SPARQLWrapper warns (RuntimeWarning) on an unexpected content type and
+                # returns the raw body, which is reported below as a malformed response
+                warnings.simplefilter("ignore", RuntimeWarning)
+                box.put((True, call()))
+        except BaseException as exc:  # handed to the caller's thread
+            box.put((False, exc))
+
+    threading.Thread(target=work, name="derm-onto-sparql", daemon=True).start()
+    try:
+        ok, value = box.get(timeout=seconds)
+    except queue.Empty:
+        raise DermOntoError(
+            f"{target}: no complete answer within {seconds:g} s (--timeout)"
+        ) from None
+    if not ok:
+        raise value
+    return value
+
+
 def _remote_call(endpoint: Endpoint, text: str, url: str | None = None) -> Any:
     """Send a query or update; every failure becomes one clear DermOntoError line."""
+    import http.client
     import socket
     import urllib.error
 
     from SPARQLWrapper import SPARQLExceptions
 
-    target = url or endpoint.url
+    target = _check_url(url or endpoint.url)
     client = endpoint.client(url)
     client.setQuery(text)
     try:
-        response = client.query()
-        return response.convert()
+        return _within_deadline(lambda: client.query().convert(), endpoint.timeout, target)
+    except DermOntoError:
+        raise
     except SPARQLExceptions.Unauthorized:
         raise DermOntoError(f"{target}: unauthorized (HTTP 401); check --user/--password") from None
     except SPARQLExceptions.EndPointNotFound:
@@ -386,6 +436,10 @@ def _remote_call(endpoint: Endpoint, text: str, url: str | None = None) -> Any:
         ) from None
     except (json.JSONDecodeError, ValueError, TypeError) as exc:
         raise DermOntoError(f"{target}: malformed response: {_short(exc)}") from None
+    except http.client.HTTPException as exc:  # IncompleteRead, RemoteDisconnected, ...
+        raise DermOntoError(f"{target}: broken response: {type(exc).__name__}") from None
+    except OSError as exc:  # connection reset, broken pipe, ...
+        raise DermOntoError(f"{target}: transport error: {exc.strerror or exc}") from None
 
 
 def _short(exc: BaseException) -> str:

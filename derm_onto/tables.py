@@ -29,6 +29,8 @@ BLOCK_SIZE = 1 << 23  # 8 MiB of CSV per batch: flat memory, few Python round tr
 
 def table_format(path: str | os.PathLike[str]) -> Format:
     """The table format of a path, from its extension."""
+    if Path(path).is_dir():
+        raise DermOntoError(f"{path}: is a folder, not a table file")
     name = Path(path).name.lower().removesuffix(".gz")
     if name.endswith(".csv"):
         return "csv"

@@ -180,3 +180,49 @@ def test_issue10_info_sorts_depths_numerically(runner, tmp_path) -> None:
         depths = re.findall(r"^\s+\"?(\d+)\"?[: ]", result.output, flags=re.MULTILINE)
         numbers = [int(d) for d in depths if int(d) <= 12]
         assert numbers[:12] == list(range(1, 13)), (fmt, result.output)
+
+
+def test_issue10_folders_and_missing_files_exit_1_alike(runner, tmp_path) -> None:
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    table = tmp_path / "t.csv"
+    table.write_text("disease_label\nmelanoma\n", encoding="utf-8")
+    for bad in (folder, tmp_path / "missing.json"):
+        for command in (
+            ["validate", str(bad)],
+            ["info", str(bad)],
+            ["labels", str(bad), "--column", "disease_label", "-o", str(tmp_path / "o.csv")],
+            ["captions", str(bad), "-o", str(tmp_path / "o.csv")],
+        ):
+            result = runner.invoke(main, command)
+            assert result.exit_code == 1, (command, result.output)
+            assert str(bad) in result.output and "Traceback" not in result.output
+    for command in (
+        ["labels", str(table), "--column", "disease_label", "-o", str(folder)],
+        ["captions", str(table), "-o", str(folder)],
+    ):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "is a folder" in result.output
+
+
+def test_issue10_no_command_writes_over_its_input(runner, tmp_path) -> None:
+    from derm_onto.resources import bundled_ontology_path
+
+    onto = tmp_path / "onto.json"
+    onto.write_bytes(TINY.read_bytes())
+    classes = tmp_path / "classes.txt"
+    classes.write_text("melanoma\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in (onto, classes, bundled_ontology_path())}
+    commands = [
+        ["subset", "psoriasis", "--ontology", str(onto), "-o", str(onto)],
+        ["subset", "melanoma", "-o", str(bundled_ontology_path())],
+        ["import", "derm1m", str(onto), "-o", str(tmp_path / "x" / ".." / "onto.json")],
+        ["prompts", "--classes", str(classes), "-o", str(classes), "--ontology", str(onto)],
+        ["export", str(onto), "-o", str(onto)],
+    ]
+    for command in commands:
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "is the input" in result.output and "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in before} == before

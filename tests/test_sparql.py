@@ -179,6 +179,34 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.mode == "slow":
             time.sleep(3)
+        if self.mode == "drip":  # a complete header, then one byte at a time, for long
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(40):
+                try:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.25)
+            return
+        if self.mode == "truncated":  # promises more than it sends, then hangs up
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"head": {"vars"')
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if self.mode == "html":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html><body>a login page</body></html>")
+            return
         if self.mode == "garbage":
             self.send_response(200)
             self.send_header("Content-Type", "application/sparql-results+json")
@@ -216,7 +244,10 @@ def fake_endpoint(request) -> Iterator[str]:
         ("500", "endpoint error (HTTP 500)"),
         ("garbage", "malformed response"),
         ("wrong-shape", "malformed response"),
-        ("slow", "no answer within 1 s"),
+        ("slow", "answer within 1 s"),
+        ("drip", "no complete answer within 1 s"),
+        ("truncated", "IncompleteRead"),
+        ("html", "malformed response"),
     ],
     indirect=["fake_endpoint"],
 )
@@ -239,6 +270,33 @@ def test_remote_failures_are_one_line(runner, tiny_path, fake_endpoint, fragment
     assert result.exit_code == 1
     assert fragment in result.output, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_issue10_remote_timeout_is_a_total_deadline(tiny_path) -> None:
+    """A server that drips its answer keeps every socket read short: the deadline still
+    ends the call after --timeout seconds (regression: 62 s for --timeout 3)."""
+    handler = type("H", (_Handler,), {"mode": "drip"})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = sparql.Endpoint(f"http://127.0.0.1:{server.server_address[1]}/", timeout=1)
+        started = time.monotonic()
+        with pytest.raises(DermOntoError, match="no complete answer within 1 s"):
+            sparql.run_remote(load(tiny_path), sparql.load_query("leaves"), {}, endpoint)
+        assert time.monotonic() - started < 5
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/sparql", "localhost"])
+def test_issue10_endpoint_must_be_http(runner, tiny_path, url) -> None:
+    for command in (["query", "leaves", "--ontology", str(tiny_path)], ["publish", str(tiny_path)]):
+        result = runner.invoke(main, [*command, "--endpoint", url])
+        assert result.exit_code == 2, result.output
+        assert "http" in result.output and "Traceback" not in result.output
+    with pytest.raises(DermOntoError, match="not an http"):
+        sparql.Endpoint(url)
 
 
 def test_connection_refused(runner, tiny_path) -> None:

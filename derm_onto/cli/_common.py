@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+
+from derm_onto.sparql import AUTH_SCHEMES
 
 
 def default_ontology() -> Path:
@@ -14,7 +17,46 @@ def default_ontology() -> Path:
     return bundled_ontology_path()
 
 
-PATH_TYPE = click.Path(dir_okay=False, path_type=Path)
+#: Parameters that name files a command writes; every other path parameter is an input.
+OUTPUT_PARAMETERS = frozenset({"output", "inferred_output", "multi_hot", "distance_matrix"})
+
+
+def _paths(value: Any) -> list[Path]:
+    if isinstance(value, Path):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [p for item in value for p in _paths(item)]
+    name = getattr(value, "name", None)  # an open click.File
+    if isinstance(name, str) and name not in ("-", "<stdin>", "<stdout>"):
+        return [Path(name)]
+    return []
+
+
+class GuardedCommand(click.Command):
+    """A command that refuses, before it runs, to write an output over one of its inputs
+    (the bundled ontology counts as an input) or two outputs onto one file."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from derm_onto.files import refuse_overwriting_inputs
+
+        outputs = [p for k in OUTPUT_PARAMETERS for p in _paths(ctx.params.get(k))]
+        if outputs:
+            inputs = [
+                p for k, v in ctx.params.items() if k not in OUTPUT_PARAMETERS for p in _paths(v)
+            ]
+            refuse_overwriting_inputs([*inputs, default_ontology()], outputs)
+        return super().invoke(ctx)
+
+
+def command(
+    name: str | None = None, **attrs: Any
+) -> Callable[[Callable[..., Any]], GuardedCommand]:
+    """``click.command`` with the output guard of :class:`GuardedCommand`."""
+    return click.command(name, cls=GuardedCommand, **attrs)
+
+
+# Paths are checked by the library, so a folder or a missing file is one line and exit 1
+PATH_TYPE = click.Path(path_type=Path)
 ONTOLOGY_ARGUMENT = click.argument("path", type=PATH_TYPE, required=False)
 TEXT_JSON_FORMAT = click.option(
     "--format",
@@ -92,7 +134,7 @@ ENDPOINT_AUTH = [
     ),
     click.option(
         "--auth",
-        type=click.Choice(["basic", "digest"]),
+        type=click.Choice(AUTH_SCHEMES),
         default="basic",
         show_default=True,
         help="HTTP authentication (Virtuoso's /sparql-auth: digest).",
@@ -102,9 +144,21 @@ ENDPOINT_AUTH = [
         type=click.FloatRange(min=0.1),
         default=30.0,
         show_default=True,
-        help="Seconds to wait for the endpoint.",
+        help="Seconds a whole request may take (a total deadline, not per read).",
     ),
 ]
+
+
+def http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: endpoints are http(s) URLs (never file:// or another scheme)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter(f"{value!r} is not an http:// or https:// URL")
+    return value
 
 
 def endpoint_options(function: Any) -> Any:

@@ -12,6 +12,8 @@ from derm_onto.cli._common import (
     OUTPUT_OPTION,
     PATH_TYPE,
     RDF_FORMAT,
+    GuardedCommand,
+    command,
     load_ontology,
     write_or_echo,
 )
@@ -22,7 +24,7 @@ def import_() -> None:
     """Import an ontology from another shape into the project JSON."""
 
 
-@import_.command("derm1m")
+@import_.command(cls=GuardedCommand, name="derm1m")
 @click.argument("source", type=PATH_TYPE)
 @OUTPUT_OPTION
 @click.option(
@@ -62,7 +64,7 @@ def import_derm1m_command(source: Path, output: Path, curation: Path | None, qui
     )
 
 
-@click.command()
+@command()
 @ONTOLOGY_ARGUMENT
 @RDF_FORMAT
 @click.option("-o", "--output", type=PATH_TYPE, help="File to write (default: stdout).")
@@ -75,7 +77,7 @@ def export(path: Path | None, fmt: str | None, output: Path | None) -> None:
     write_or_echo(export_rdf(load_ontology(path), chosen), output)
 
 
-@import_.command("rdf")
+@import_.command(cls=GuardedCommand, name="rdf")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @OUTPUT_OPTION
 @RDF_FORMAT
@@ -110,7 +112,7 @@ def import_rdf_command(source: Path, output: Path, fmt: str | None) -> None:
     )
 
 
-@click.command()
+@command()
 @ONTOLOGY_ARGUMENT
 @click.option(
     "--inferred",

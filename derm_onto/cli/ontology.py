@@ -15,13 +15,14 @@ from derm_onto.cli._common import (
     OUTPUT_OPTION,
     PATH_TYPE,
     TEXT_JSON_FORMAT,
+    command,
     default_ontology,
     load_ontology,
 )
 from derm_onto.errors import DermOntoError
 
 
-@click.command()
+@command()
 @click.argument("paths", nargs=-1, type=PATH_TYPE)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @TEXT_JSON_FORMAT
@@ -51,7 +52,7 @@ def validate(paths: tuple[Path, ...], strict: bool, fmt: str) -> None:
     sys.exit(1 if failed else 0)
 
 
-@click.command()
+@command()
 @ONTOLOGY_ARGUMENT
 @click.option("--fix", is_flag=True, help="Rewrite the file in canonical form.")
 def lint(path: Path | None, fix: bool) -> None:
@@ -76,7 +77,7 @@ def lint(path: Path | None, fix: bool) -> None:
     raise DermOntoError(f"{path}: not in canonical form; run `derm-onto lint --fix {path}`")
 
 
-@click.command()
+@command()
 @ONTOLOGY_ARGUMENT
 @TEXT_JSON_FORMAT
 def info(path: Path | None, fmt: str) -> None:
@@ -91,7 +92,7 @@ def info(path: Path | None, fmt: str) -> None:
         click.echo(format_summary(stats))
 
 
-@click.command()
+@command()
 @click.argument("terms", nargs=-1)
 @ONTOLOGY_OPTION
 @click.option("--depth", "max_depth", type=click.IntRange(min=1), help="Levels to show.")
@@ -105,7 +106,7 @@ def tree(terms: tuple[str, ...], ontology_path: Path | None, max_depth: int | No
     click.echo(hierarchy.format_tree(hierarchy.build_graph(onto), start, max_depth))
 
 
-@click.command()
+@command()
 @click.argument("terms", nargs=-1, required=True)
 @ONTOLOGY_OPTION
 @OUTPUT_OPTION
@@ -126,7 +127,7 @@ def subset(
     click.echo(f"{output}: {len(part.conditions)} conditions", err=True)
 
 
-@click.command()
+@command()
 @click.argument("names", nargs=-1)
 @click.option(
     "--file",

@@ -9,20 +9,25 @@ import click
 from derm_onto.cli._common import (
     ONTOLOGY_ARGUMENT,
     ONTOLOGY_OPTION,
+    command,
     endpoint_options,
+    http_url,
     load_ontology,
     parse_params,
 )
+from derm_onto.sparql import ENGINES, Auth, Engine
 
 
-@click.command()
+@command()
 @click.argument("query_name", required=False)
 @ONTOLOGY_OPTION
 @click.option("--param", "params", multiple=True, help="KEY=VALUE, repeatable.")
-@click.option("--endpoint", help="A remote SPARQL 1.1 endpoint URL (default: local).")
+@click.option(
+    "--endpoint", callback=http_url, help="A remote SPARQL 1.1 endpoint URL (default: local)."
+)
 @click.option(
     "--engine",
-    type=click.Choice(["rdflib", "oxigraph"]),
+    type=click.Choice(ENGINES),
     default="rdflib",
     show_default=True,
     help="Local engine.",
@@ -43,14 +48,14 @@ def query(
     ontology_path: Path | None,
     params: tuple[str, ...],
     endpoint: str | None,
-    engine: str,
+    engine: Engine,
     fmt: str,
     allow_update: bool,
     graph_iri: str | None,
     list_queries: bool,
     user: str | None,
     password: str | None,
-    auth: str,
+    auth: Auth,
     timeout: float,
 ) -> None:
     """Run a library query (NAME) or a query file, locally or against --endpoint."""
@@ -78,21 +83,30 @@ def query(
             timeout,
             user,
             password,
-            auth,  # type: ignore[arg-type]
+            auth,
             graph_iri,
         )
         result = sparql.run_remote(
             ontology, chosen, parse_params(params), remote, allow_update=allow_update
         )
     else:
-        result = sparql.run_local(ontology, chosen, parse_params(params), engine)  # type: ignore[arg-type]
+        result = sparql.run_local(ontology, chosen, parse_params(params), engine)
     write_rows(result.as_dicts(), list(result.columns), fmt)
 
 
-@click.command()
+@command()
 @ONTOLOGY_ARGUMENT
-@click.option("--endpoint", required=True, help="SPARQL endpoint for queries (and updates).")
-@click.option("--update-endpoint", help="Separate SPARQL Update endpoint, if the store has one.")
+@click.option(
+    "--endpoint",
+    required=True,
+    callback=http_url,
+    help="SPARQL endpoint for queries (and updates).",
+)
+@click.option(
+    "--update-endpoint",
+    callback=http_url,
+    help="Separate SPARQL Update endpoint, if the store has one.",
+)
 @click.option("--graph", "graph_iri", help="Named graph IRI (default: the ontology IRI).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True)
 @endpoint_options
@@ -104,14 +118,14 @@ def publish(
     batch_size: int,
     user: str | None,
     password: str | None,
-    auth: str,
+    auth: Auth,
     timeout: float,
 ) -> None:
     """Load the ontology into a named graph of a remote triplestore (replacing it), then check
     the triple count on the server."""
     from derm_onto import sparql
 
-    remote = sparql.Endpoint(endpoint, timeout, user, password, auth)  # type: ignore[arg-type]
+    remote = sparql.Endpoint(endpoint, timeout, user, password, auth)
     result = sparql.publish(
         load_ontology(path),
         remote,

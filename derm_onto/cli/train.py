@@ -13,14 +13,15 @@ from derm_onto.cli._common import (
     ONTOLOGY_OPTION,
     OUTPUT_OPTION,
     PATH_TYPE,
+    command,
     load_ontology,
     parse_levels,
 )
 from derm_onto.labels import UNKNOWN_POLICIES, UnknownPolicy
 
 
-@click.command()
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@command()
+@click.argument("source", type=click.Path(path_type=Path))
 @click.option("--column", required=True, help="Column holding the disease labels.")
 @ONTOLOGY_OPTION
 @OUTPUT_OPTION
@@ -89,8 +90,8 @@ def labels(
         )
 
 
-@click.command()
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@command()
+@click.argument("source", type=click.Path(path_type=Path))
 @ONTOLOGY_OPTION
 @OUTPUT_OPTION
 @click.option("--label-column", default="disease_label", show_default=True)
@@ -155,7 +156,7 @@ def captions(
     click.echo(f"{output}: {result.rows_written} rows written; {empty}{missing}", err=True)
 
 
-@click.command()
+@command()
 @ONTOLOGY_OPTION
 @OUTPUT_OPTION
 @click.option(
