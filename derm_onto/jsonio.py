@@ -307,3 +307,35 @@ def load(path: PathLike) -> Ontology:
     if any(f.severity == "error" for f in findings):
         raise OntologyValidationError(source, findings)
     return from_dict(document)
+
+
+def lint(path: PathLike, *, fix: bool = False) -> bool:
+    """True when ``path`` is in canonical form. With ``fix`` a file that is not is rewritten
+    (atomically) and True is returned; without, a DermOntoError tells the command to run.
+
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> lint(bundled_ontology_path())
+    True
+    """
+    from derm_onto.errors import DermOntoError
+
+    canonical = dumps(load(path))
+    if Path(path).read_bytes() == canonical:
+        return True
+    if not fix:
+        raise DermOntoError(f"{path}: not in canonical form; run `derm-onto lint --fix {path}`")
+    with atomic_write(path) as handle:
+        handle.write(canonical)
+    return False
+
+
+def dump_valid(ontology: Ontology, path: PathLike) -> None:
+    """Validate ``ontology`` and write it in canonical form; nothing is written when it has
+    errors (an :class:`~derm_onto.errors.OntologyValidationError` lists them)."""
+    from derm_onto.errors import OntologyValidationError
+    from derm_onto.validate import has_failures, validate_document
+
+    findings = validate_document(to_dict(ontology))
+    if has_failures(findings):
+        raise OntologyValidationError(str(path), findings)
+    dump(ontology, path)

@@ -74,6 +74,27 @@ class LabelReport:
     unknown: Counter[str] = field(default_factory=Counter)
     replaced_columns: list[str] = field(default_factory=list)
 
+    def summary(self, output: str | os.PathLike[str]) -> list[str]:
+        """The report as lines for a person: counts, then unknown labels, most frequent
+        first (ten of them)."""
+        lines = []
+        if self.replaced_columns:
+            lines.append(f"replaced existing columns: {', '.join(self.replaced_columns)}")
+        lines.append(
+            f"{output}: {self.rows_written} rows written ({self.matched_rows} matched, "
+            f"{self.sentinel_rows} sentinel, {self.empty_rows} empty, "
+            f"{self.unknown_rows} unknown; {self.distinct_labels} distinct labels); "
+            f"class maps in {class_map_path(output)}"
+        )
+        if self.unknown:
+            top = ", ".join(f"{k!r} ({v})" for k, v in self.unknown.most_common(10))
+            more = len(self.unknown) - 10
+            lines.append(
+                f"unknown labels, most frequent first: {top}"
+                + (f" and {more} more" if more > 0 else "")
+            )
+        return lines
+
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {

@@ -190,6 +190,13 @@ class Ontology:
             raise UnknownTermError(f"{term_id!r} is not a condition")
         return term
 
+    def counts_text(self) -> str:
+        """``N conditions, M concepts, K findings``."""
+        return (
+            f"{len(self.conditions)} conditions, {len(self.concepts)} concepts, "
+            f"{len(self.findings)} findings"
+        )
+
     # -- IRIs --------------------------------------------------------------------------
     def expand(self, curie: str) -> str:
         """The IRI of a CURIE, using the ontology's declared prefixes."""

@@ -113,3 +113,40 @@ def with_inferred_hierarchy(ontology: Ontology, result: ReasonerResult) -> Ontol
         concepts=tuple(update(t) for t in ontology.concepts),
         findings=tuple(update(t) for t in ontology.findings),
     )
+
+
+@dataclass(frozen=True)
+class HierarchyChange:
+    """How the reasoner's direct parents of one entry differ from the asserted ones."""
+
+    id: str
+    added: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+def hierarchy_changes(ontology: Ontology, result: ReasonerResult) -> list[HierarchyChange]:
+    """The entries whose inferred direct parents differ from the asserted ones: parents the
+    reasoner added, and asserted parents it found redundant. Empty when classification
+    inferred nothing new (the inferred export then equals a plain export).
+
+    >>> from derm_onto.model import Condition, Ontology
+    >>> a = Condition(id="D:1", label="a")
+    >>> b = Condition(id="D:2", label="b", parents=("D:1",))
+    >>> onto = Ontology(id="d", title="D", base_iri="https://e.org/",
+    ...                 prefixes={"D": "https://e.org/D_"}, conditions=(a, b))
+    >>> hierarchy_changes(onto, ReasonerResult(True, (), {"D:1": (), "D:2": ("D:1",)}))
+    []
+    """
+    changes = []
+    for term in ontology.terms():
+        inferred = result.inferred_parents.get(term.id)
+        if inferred is None:
+            continue
+        asserted, found = set(term.parents), set(inferred)
+        if asserted != found:
+            changes.append(
+                HierarchyChange(
+                    term.id, tuple(sorted(found - asserted)), tuple(sorted(asserted - found))
+                )
+            )
+    return changes

@@ -60,6 +60,33 @@ def test_reason_command(runner, tiny, tmp_path) -> None:
     assert "owl:Class" in inferred.read_text()
 
 
+def test_issue10_reason_says_when_nothing_new_was_inferred(runner, tiny_path, tmp_path) -> None:
+    help_text = runner.invoke(main, ["reason", "--help"]).output
+    assert "-o" not in help_text.replace("--", "")
+    inferred = tmp_path / "inferred.ttl"
+    ok = runner.invoke(main, ["reason", str(tiny_path), "--inferred", str(inferred)])
+    assert ok.exit_code == 0, ok.output
+    plain = runner.invoke(main, ["export", str(tiny_path), "-o", str(tmp_path / "plain.ttl")])
+    assert plain.exit_code == 0
+    assert inferred.read_bytes() == (tmp_path / "plain.ttl").read_bytes()
+    assert "nothing new was inferred" in ok.output
+
+
+def test_hierarchy_changes_name_added_and_redundant_parents(tiny) -> None:
+    import dataclasses
+
+    from derm_onto.owl import ReasonerResult, hierarchy_changes
+
+    assert hierarchy_changes(tiny, ReasonerResult(True, (), {})) == []
+    inferred = {t.id: t.parents for t in tiny.terms()}
+    inferred[ids.MELANOMA] = (ids.MALIGNANT,)  # drops melanocytic malignant, adds malignant
+    (change,) = hierarchy_changes(tiny, ReasonerResult(True, (), inferred))
+    melanoma = tiny.term(ids.MELANOMA)
+    assert change.id == ids.MELANOMA
+    assert change.added == (ids.MALIGNANT,) and set(change.dropped) == set(melanoma.parents)
+    assert dataclasses.astuple(change)[0] == ids.MELANOMA
+
+
 def test_missing_java_is_a_clear_error(tiny, monkeypatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(DermOntoError, match="needs Java"):

@@ -39,8 +39,7 @@ def import_derm1m_command(source: Path, output: Path, curation: Path | None, qui
     """
     from derm_onto.curation import apply_curation, load_curation
     from derm_onto.importers import import_derm1m
-    from derm_onto.jsonio import dump
-    from derm_onto.validate import has_failures, validate_document
+    from derm_onto.jsonio import dump_valid
 
     result = import_derm1m(source)
     if not quiet:
@@ -49,19 +48,8 @@ def import_derm1m_command(source: Path, output: Path, curation: Path | None, qui
     ontology = result.ontology
     if curation is not None:
         ontology = apply_curation(result, load_curation(curation), str(curation))
-    from derm_onto.jsonio import to_dict
-
-    findings = validate_document(to_dict(ontology))
-    if has_failures(findings):
-        from derm_onto.errors import OntologyValidationError
-
-        raise OntologyValidationError(str(output), findings)
-    dump(ontology, output)
-    click.echo(
-        f"{output}: {len(ontology.conditions)} conditions, {len(ontology.concepts)} "
-        f"concepts, {len(ontology.findings)} findings",
-        err=True,
-    )
+    dump_valid(ontology, output)
+    click.echo(f"{output}: {ontology.counts_text()}", err=True)
 
 
 @command()
@@ -120,14 +108,20 @@ def import_rdf_command(source: Path, output: Path, fmt: str | None) -> None:
     type=PATH_TYPE,
     help="Write the export with the inferred class hierarchy to this file.",
 )
-@RDF_FORMAT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "owl", "nt", "jsonld"]),
+    default=None,
+    help="RDF format of the --inferred file (owl = RDF/XML); default: from its extension.",
+)
 def reason(path: Path | None, inferred_output: Path | None, fmt: str | None) -> None:
     """Check consistency with HermiT (needs Java); list unsatisfiable classes by label.
 
     Exit status 1 when the ontology is inconsistent or has unsatisfiable classes.
     """
+    from derm_onto.owl import hierarchy_changes, with_inferred_hierarchy
     from derm_onto.owl import reason as run_reasoner
-    from derm_onto.owl import with_inferred_hierarchy
 
     ontology = load_ontology(path)
     result = run_reasoner(ontology)
@@ -144,6 +138,20 @@ def reason(path: Path | None, inferred_output: Path | None, fmt: str | None) -> 
         write_or_echo(
             export_rdf(with_inferred_hierarchy(ontology, result), chosen), inferred_output
         )
+        changes = hierarchy_changes(ontology, result)
+        if not changes:
+            click.echo(
+                f"{inferred_output}: nothing new was inferred; the file equals a plain export",
+                err=True,
+            )
+        else:
+            added = sum(len(c.added) for c in changes)
+            dropped = sum(len(c.dropped) for c in changes)
+            click.echo(
+                f"{inferred_output}: {len(changes)} classes with inferred parents "
+                f"({added} links added, {dropped} redundant asserted links dropped)",
+                err=True,
+            )
     if result.unsatisfiable:
         click.echo(f"{len(result.unsatisfiable)} unsatisfiable classes", err=True)
         sys.exit(1)

@@ -19,7 +19,6 @@ from derm_onto.cli._common import (
     default_ontology,
     load_ontology,
 )
-from derm_onto.errors import DermOntoError
 
 
 @command()
@@ -60,21 +59,13 @@ def lint(path: Path | None, fix: bool) -> None:
 
     Exit status 1 when it is not; with --fix the file is rewritten instead.
     """
-    from derm_onto.jsonio import dumps, load
+    from derm_onto.jsonio import lint as lint_file
 
     path = path or default_ontology()
-    canonical = dumps(load(path))
-    if path.read_bytes() == canonical:
-        click.echo(f"{path}: canonical", err=True)
-        return
-    if fix:
-        from derm_onto.files import atomic_write
-
-        with atomic_write(path) as handle:
-            handle.write(canonical)
-        click.echo(f"{path}: rewritten in canonical form", err=True)
-        return
-    raise DermOntoError(f"{path}: not in canonical form; run `derm-onto lint --fix {path}`")
+    was_canonical = lint_file(path, fix=fix)
+    click.echo(
+        f"{path}: {'canonical' if was_canonical else 'rewritten in canonical form'}", err=True
+    )
 
 
 @command()

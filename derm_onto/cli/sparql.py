@@ -63,15 +63,7 @@ def query(
     from derm_onto.output import write_rows
 
     if list_queries:
-        rows = [
-            {
-                "name": q.name,
-                "parameters": " ".join(f"{p.name}:{p.type}" for p in q.params),
-                "description": q.description,
-            }
-            for q in sparql.library().values()
-        ]
-        write_rows(rows, ["name", "parameters", "description"], fmt)
+        write_rows(sparql.library_rows(), ["name", "parameters", "description"], fmt)
         return
     if query_name is None:
         raise click.UsageError("give a query NAME or FILE, or --list")

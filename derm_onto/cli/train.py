@@ -56,7 +56,7 @@ def labels(
     report: str,
 ) -> None:
     """Add multi-granular ontology labels to a CSV/Parquet table (format by extension)."""
-    from derm_onto.labels import LabelOptions, class_map_path, label_table
+    from derm_onto.labels import LabelOptions, label_table
 
     options = LabelOptions(
         column=column,
@@ -68,26 +68,11 @@ def labels(
         distance_level=distance_level,
     )
     result = label_table(load_ontology(ontology_path), source, output, options)
-    if result.replaced_columns:
-        click.echo(f"replaced existing columns: {', '.join(result.replaced_columns)}", err=True)
     if report == "json":
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False), err=True)
         return
-    click.echo(
-        f"{output}: {result.rows_written} rows written ({result.matched_rows} matched, "
-        f"{result.sentinel_rows} sentinel, {result.empty_rows} empty, "
-        f"{result.unknown_rows} unknown; {result.distinct_labels} distinct labels); "
-        f"class maps in {class_map_path(output)}",
-        err=True,
-    )
-    if result.unknown:
-        top = ", ".join(f"{k!r} ({v})" for k, v in result.unknown.most_common(10))
-        more = len(result.unknown) - 10
-        click.echo(
-            f"unknown labels, most frequent first: {top}"
-            + (f" and {more} more" if more > 0 else ""),
-            err=True,
-        )
+    for line in result.summary(output):
+        click.echo(line, err=True)
 
 
 @command()

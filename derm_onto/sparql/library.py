@@ -115,6 +115,22 @@ def library() -> dict[str, Query]:
     return queries
 
 
+def library_rows() -> list[dict[str, str]]:
+    """The query library as rows (name, parameters, description), for listing.
+
+    >>> next(r for r in library_rows() if r["name"] == "children")["parameters"]
+    'term:term'
+    """
+    return [
+        {
+            "name": q.name,
+            "parameters": " ".join(f"{p.name}:{p.type}" for p in q.params),
+            "description": q.description,
+        }
+        for q in library().values()
+    ]
+
+
 def load_query(name_or_file: str) -> Query:
     """A library query by name, or a query file by path."""
     queries = library()
