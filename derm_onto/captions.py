@@ -246,6 +246,172 @@ def _augmented_concepts(concept_caption: str) -> str:
     return concept_caption.replace("This skin photo shows", "The skin photo shows", 1)
 
 
+#: The columns ``captions`` adds, in order.
+ADDED_COLUMNS = (
+    "ontology_caption",
+    "visual_concept_caption",
+    "metadata_caption",
+    "augmented_caption",
+    "sub_captions",
+    *(f"subcaption_{i}" for i in range(1, N_SUBCAPTIONS + 1)),
+    "sub_caption_mask",
+    "knowledge_masks",
+)
+META_COLUMNS = ("age", "gender", "body_location", "symptoms")
+
+
+class CaptionBatcher:
+    """The per-batch work of ``captions``: a record batch in, the same rows with the caption
+    columns added out. Built once per ontology and options (each caption is computed once per
+    distinct value, then gathered with vectorised ``take``s); the seeded generator advances
+    batch by batch, so the same table in the same batches gives the same output.
+    """
+
+    def __init__(self, plan: CaptionPlan, options: CaptionOptions, columns: Sequence[str]):
+        import numpy as np
+        import pyarrow as pa
+
+        self.plan = plan
+        self.options = options
+        self.schema = pa.schema([(c, pa.string()) for c in [*columns, *ADDED_COLUMNS]])
+        self.rng = np.random.default_rng(options.seed)
+        self.masks = pa.array(
+            [
+                "[" + ", ".join(["1"] * k + ["0"] * (N_SUBCAPTIONS - k)) + "]"
+                for k in range(N_SUBCAPTIONS + 1)
+            ]
+        )
+        self.knowledge = pa.array(
+            [f"[{a}, {b}, {c}]" for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+        )
+
+    @staticmethod
+    def _column(batch: Any, name: str) -> Any:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if name in batch.schema.names:
+            return pc.fill_null(batch.column(name), "")
+        return pa.array([""] * batch.num_rows, pa.string())
+
+    def _ontology_captions(self, batch: Any) -> Any:
+        """Per distinct label, every variant; a row takes the derm1m one or a seeded one."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        labels = pc.dictionary_encode(self._column(batch, self.options.label_column))
+        table = pa.array(
+            [
+                v
+                for value in labels.dictionary.to_pylist()
+                for v in self.plan.ontology_variants(value)
+            ],
+            pa.string(),
+        )
+        width = 1 + len(NATURAL_SINGLE)
+        index = labels.indices.to_numpy(zero_copy_only=False).astype(np.int64) * width
+        if self.options.style == "natural":
+            index = index + 1 + self.rng.integers(0, len(NATURAL_SINGLE), batch.num_rows)
+        return table.take(pa.array(index))
+
+    def _concept_captions(self, batch: Any) -> tuple[Any, Any]:
+        """The concept caption of each row, and the augmented caption's concept sentence."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        concepts = pc.dictionary_encode(self._column(batch, self.options.concept_column))
+        k = len(NATURAL_CONCEPTS) if self.options.style == "natural" else 1
+        texts = [
+            self.plan.concept_caption(v, self.options.style, j)
+            for v in concepts.dictionary.to_pylist()
+            for j in range(k)
+        ]
+        index = concepts.indices.to_numpy(zero_copy_only=False).astype(np.int64) * k
+        if k > 1:
+            index = index + self.rng.integers(0, k, batch.num_rows)
+        take = pa.array(index)
+        augmented = pa.array([_augmented_concepts(c) for c in texts], pa.string())
+        return pa.array(texts, pa.string()).take(take), augmented.take(take)
+
+    def _metadata_captions(self, batch: Any) -> Any:
+        """One caption per distinct combination of age, gender, sites and symptoms."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        joined = pc.binary_join_element_wise(
+            *[self._column(batch, c) for c in META_COLUMNS], "\x1f"
+        )
+        meta = pc.dictionary_encode(joined)
+        table = pa.array(
+            [self.plan.metadata_caption(*v.split("\x1f")) for v in meta.dictionary.to_pylist()],
+            pa.string(),
+        )
+        return table.take(meta.indices)
+
+    def _subcaptions(self, caption: Any) -> tuple[Any, list[Any], Any]:
+        """The refined caption split into sentences: their count, the first eight, and for
+        each row how many there are (for the masks)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = len(caption)
+        sentences = pc.split_pattern_regex(
+            pc.utf8_rtrim(pc.utf8_trim_whitespace(caption), "."), pattern=r"\.\s+"
+        )
+        lengths = pc.list_value_length(sentences).to_numpy(zero_copy_only=False)
+        lengths = np.where(pc.equal(caption, "").to_numpy(zero_copy_only=False), 0, lengths)
+        flat = pc.list_flatten(sentences)
+        offsets = sentences.offsets.to_numpy()[:-1]
+        subs = []
+        for i in range(N_SUBCAPTIONS):
+            valid = lengths > i
+            picked = (
+                flat.take(pa.array(np.where(valid, offsets + i, 0)))
+                if len(flat)
+                else pa.array([""] * n, pa.string())
+            )
+            subs.append(pc.if_else(pa.array(valid), picked, ""))
+        count = np.minimum(lengths, N_SUBCAPTIONS)
+        sub_count = pa.array(count.astype(str).tolist() if n else [], pa.string())
+        return sub_count, subs, lengths
+
+    def __call__(self, batch: Any) -> Any:
+        """The batch with the caption columns added (all rows, empty captions included)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ontology_caption = self._ontology_captions(batch)
+        concept_caption, concept_sentence = self._concept_captions(batch)
+        metadata_caption = self._metadata_captions(batch)
+        caption = self._column(batch, self.options.caption_column)
+        augmented = pc.binary_join_element_wise(caption, ontology_caption, concept_sentence, "")
+        sub_count, subs, lengths = self._subcaptions(caption)
+        count = np.minimum(lengths, N_SUBCAPTIONS)
+        code = (
+            (lengths > 0).astype(np.int64) * 4
+            + pc.not_equal(ontology_caption, "").to_numpy(zero_copy_only=False) * 2
+            + pc.not_equal(concept_caption, "").to_numpy(zero_copy_only=False)
+        )
+        return pa.RecordBatch.from_arrays(
+            [
+                *batch.columns,
+                ontology_caption,
+                concept_caption,
+                metadata_caption,
+                augmented,
+                sub_count,
+                *subs,
+                self.masks.take(pa.array(count)),
+                self.knowledge.take(pa.array(code)),
+            ],
+            schema=self.schema,
+        )
+
+
 def caption_table(
     ontology: Ontology,
     source: str | os.PathLike[str],
@@ -260,140 +426,29 @@ def caption_table(
     ``.tsv`` is tab-separated, which is what open_clip's ``--csv-separator`` expects by
     default.
     """
-    import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from derm_onto.files import refuse_overwriting_inputs
     from derm_onto.tables import TableWriter, check_columns, tracked_batches
 
-    added = [
-        "ontology_caption",
-        "visual_concept_caption",
-        "metadata_caption",
-        "augmented_caption",
-        "sub_captions",
-        *(f"subcaption_{i}" for i in range(1, N_SUBCAPTIONS + 1)),
-        "sub_caption_mask",
-        "knowledge_masks",
-    ]
     columns = check_columns(
-        source, [options.label_column, *options.required], added, "drop it first"
+        source, [options.label_column, *options.required], list(ADDED_COLUMNS), "drop it first"
     )
     refuse_overwriting_inputs([source], [output])
-    meta_columns = ["age", "gender", "body_location", "symptoms"]
-    wanted = [options.concept_column, options.caption_column, *meta_columns]
+    wanted = [options.concept_column, options.caption_column, *META_COLUMNS]
     missing = tuple(c for c in wanted if c not in columns)
-    plan = CaptionPlan(ontology)
-    schema = pa.schema([(c, pa.string()) for c in [*columns, *added]])
-    rng = np.random.default_rng(options.seed)
-    n_variants = len(NATURAL_SINGLE)
-    masks = pa.array(
-        [
-            "[" + ", ".join(["1"] * k + ["0"] * (N_SUBCAPTIONS - k)) + "]"
-            for k in range(N_SUBCAPTIONS + 1)
-        ]
-    )
-    knowledge = pa.array([f"[{a}, {b}, {c}]" for a in (0, 1) for b in (0, 1) for c in (0, 1)])
+    batcher = CaptionBatcher(CaptionPlan(ontology), options, columns)
     rows_read = rows_written = empty_rows = 0
-
-    def column(batch: Any, name: str) -> Any:
-        if name in batch.schema.names:
-            return pc.fill_null(batch.column(name), "")
-        return pa.array([""] * batch.num_rows, pa.string())
-
     with (
-        TableWriter(output, schema) as writer,
+        TableWriter(output, batcher.schema) as writer,
         tracked_batches(source, "captions") as batches,
     ):
         for batch in batches:
-            n = batch.num_rows
-            # ontology caption: per distinct label, per variant
-            labels = pc.dictionary_encode(column(batch, options.label_column))
-            label_values = labels.dictionary.to_pylist()
-            label_table = pa.array(
-                [v for value in label_values for v in plan.ontology_variants(value)], pa.string()
-            )
-            width = 1 + n_variants
-            index = labels.indices.to_numpy(zero_copy_only=False).astype(np.int64) * width
-            if options.style == "natural":
-                index = index + 1 + rng.integers(0, n_variants, n)
-            ontology_caption = label_table.take(pa.array(index))
-            # concept caption: per distinct cell (and variant)
-            concepts = pc.dictionary_encode(column(batch, options.concept_column))
-            concept_values = concepts.dictionary.to_pylist()
-            k = len(NATURAL_CONCEPTS) if options.style == "natural" else 1
-            concept_table = pa.array(
-                [
-                    plan.concept_caption(v, options.style, j)
-                    for v in concept_values
-                    for j in range(k)
-                ],
-                pa.string(),
-            )
-            c_index = concepts.indices.to_numpy(zero_copy_only=False).astype(np.int64) * k
-            if k > 1:
-                c_index = c_index + rng.integers(0, k, n)
-            concept_caption = concept_table.take(pa.array(c_index))
-            # metadata: per distinct combination of the four columns
-            joined = pc.binary_join_element_wise(*[column(batch, c) for c in meta_columns], "\x1f")
-            meta = pc.dictionary_encode(joined)
-            meta_table = pa.array(
-                [plan.metadata_caption(*v.split("\x1f")) for v in meta.dictionary.to_pylist()],
-                pa.string(),
-            )
-            metadata_caption = meta_table.take(meta.indices)
-            # augmented caption and sub-captions from the refined caption
-            caption = column(batch, options.caption_column)
-            concept_for_augmented = pa.array(
-                [_augmented_concepts(c) for c in concept_table.to_pylist()], pa.string()
-            ).take(pa.array(c_index))
-            augmented = pc.binary_join_element_wise(
-                caption, ontology_caption, concept_for_augmented, ""
-            )
-            sentences = pc.split_pattern_regex(
-                pc.utf8_rtrim(pc.utf8_trim_whitespace(caption), "."), pattern=r"\.\s+"
-            )
-            lengths = pc.list_value_length(sentences).to_numpy(zero_copy_only=False)
-            lengths = np.where(pc.equal(caption, "").to_numpy(zero_copy_only=False), 0, lengths)
-            flat = pc.list_flatten(sentences)
-            offsets = sentences.offsets.to_numpy()[:-1]
-            subs = []
-            for i in range(N_SUBCAPTIONS):
-                valid = lengths > i
-                picked = (
-                    flat.take(pa.array(np.where(valid, offsets + i, 0)))
-                    if len(flat)
-                    else pa.array([""] * n, pa.string())
-                )
-                subs.append(pc.if_else(pa.array(valid), picked, ""))
-            count = np.minimum(lengths, N_SUBCAPTIONS)
-            sub_count = pa.array(count.astype(str).tolist() if n else [], pa.string())
-            sub_mask = masks.take(pa.array(count))
-            code = (
-                (lengths > 0).astype(np.int64) * 4
-                + pc.not_equal(ontology_caption, "").to_numpy(zero_copy_only=False) * 2
-                + pc.not_equal(concept_caption, "").to_numpy(zero_copy_only=False)
-            )
-            knowledge_mask = knowledge.take(pa.array(code))
-            out = pa.RecordBatch.from_arrays(
-                [
-                    *batch.columns,
-                    ontology_caption,
-                    concept_caption,
-                    metadata_caption,
-                    augmented,
-                    sub_count,
-                    *subs,
-                    sub_mask,
-                    knowledge_mask,
-                ],
-                schema=schema,
-            )
-            empty = pc.equal(ontology_caption, "")
+            out = batcher(batch)
+            empty = pc.equal(out.column("ontology_caption"), "")
             n_empty = int(pc.sum(empty).as_py() or 0)
             empty_rows += n_empty
-            rows_read += n
+            rows_read += batch.num_rows
             if options.drop_empty and n_empty:
                 out = out.filter(pc.invert(empty))
             writer.write(out)

@@ -289,6 +289,61 @@ def _value_columns(plan: LabelPlan, resolved: Sequence[ResolvedLabel]) -> list[A
     return arrays
 
 
+class LabelBatcher:
+    """The per-batch work of ``labels``: a record batch in, the same rows (less dropped
+    unknowns) with the label columns added out, counted into ``report``. Built once per
+    ontology and options; each distinct label is resolved once (the plan caches it), and a
+    column is a vectorised ``take`` from a small per-value table.
+    """
+
+    def __init__(
+        self,
+        plan: LabelPlan,
+        options: LabelOptions,
+        columns: Sequence[str],
+        source: object = "<table>",
+    ) -> None:
+        import pyarrow as pa
+
+        self.plan = plan
+        self.options = options
+        self.source = source
+        self.added = output_names(plan.levels, options.prefix)
+        self.kept = [c for c in columns if c not in self.added]
+        self.report = LabelReport(replaced_columns=[c for c in columns if c in self.added])
+        self.schema = pa.schema(
+            [(c, pa.string()) for c in self.kept]
+            + [(n, pa.int32() if n.endswith("_idx") else pa.string()) for n in self.added]
+        )
+
+    def __call__(self, batch: Any) -> tuple[Any, list[str], Any]:
+        """The labelled batch, the batch's distinct label values, and for each output row the
+        index of its value among them."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        options, plan = self.options, self.plan
+        encoded = pc.dictionary_encode(batch.column(options.column))
+        values = encoded.dictionary.to_pylist()
+        resolved = [plan.resolve(v) for v in values]
+        indices = encoded.indices
+        counts = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(values))
+        if options.unknown == "error":
+            _refuse_unknown(self.source, options.column, values, resolved, counts)
+        _count(self.report, resolved, counts)
+        if options.unknown == "drop" and any(r.status == "unknown" for r in resolved):
+            keep_value = pa.array([r.status != "unknown" for r in resolved])
+            mask = pc.take(keep_value, indices)
+            batch = batch.filter(mask)
+            indices = pc.take(pa.array(range(len(values)), pa.int32()), indices).filter(mask)
+        new_columns = [a.take(indices) for a in _value_columns(plan, resolved)]
+        old_columns = [batch.column(c) for c in self.kept]
+        out = pa.RecordBatch.from_arrays([*old_columns, *new_columns], schema=self.schema)
+        self.report.rows_written += out.num_rows
+        return out, values, indices
+
+
 def label_table(
     ontology: Ontology,
     source: str | os.PathLike[str],
@@ -302,8 +357,6 @@ def label_table(
     its class maps and arrays; a failed run leaves none of them.
     """
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     from derm_onto.files import atomic_paths, refuse_overwriting_inputs
     from derm_onto.tables import TableWriter, check_columns, tracked_batches
@@ -313,14 +366,8 @@ def label_table(
         level = options.distance_level or plan.levels[-1]
         if level not in plan.classes:
             raise DermOntoError(f"--distance-level {level} is not one of --levels")
-    added = output_names(plan.levels, options.prefix)
     columns = check_columns(source, [options.column], [], "")
-    kept = [c for c in columns if c not in added]
-    report = LabelReport(replaced_columns=[c for c in columns if c in added])
-    schema = pa.schema(
-        [(c, pa.string()) for c in kept]
-        + [(n, pa.int32() if n.endswith("_idx") else pa.string()) for n in added]
-    )
+    batcher = LabelBatcher(plan, options, columns, source)
     extras = [p for p in (options.multi_hot, options.distance_matrix) if p is not None]
     targets = [Path(output), class_map_path(output), *extras]
     refuse_overwriting_inputs([source], targets)
@@ -328,32 +375,18 @@ def label_table(
     codes: list[Any] = []
     with (
         atomic_paths(targets) as temporaries,
-        TableWriter(output, schema, temporary=temporaries[0]) as writer,
+        TableWriter(output, batcher.schema, temporary=temporaries[0]) as writer,
         tracked_batches(source, "labels") as batches,
     ):
         for batch in batches:
-            encoded = pc.dictionary_encode(batch.column(options.column))
-            values = encoded.dictionary.to_pylist()
-            resolved = [plan.resolve(v) for v in values]
-            indices = encoded.indices
-            counts = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(values))
-            if options.unknown == "error":
-                _refuse_unknown(source, options.column, values, resolved, counts)
-            _count(report, resolved, counts)
-            if options.unknown == "drop" and any(r.status == "unknown" for r in resolved):
-                keep_value = pa.array([r.status != "unknown" for r in resolved])
-                mask = pc.take(keep_value, indices)
-                batch = batch.filter(mask)
-                indices = pc.take(pa.array(range(len(values)), pa.int32()), indices).filter(mask)
-            new_columns = [a.take(indices) for a in _value_columns(plan, resolved)]
-            old_columns = [batch.column(c) for c in kept]
-            writer.write(pa.RecordBatch.from_arrays([*old_columns, *new_columns], schema=schema))
-            report.rows_written += len(indices)
+            out, values, indices = batcher(batch)
+            writer.write(out)
             if options.multi_hot is not None:
                 mapping = np.array(
                     [distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int32
                 )
                 codes.append(mapping[indices.to_numpy(zero_copy_only=False)])
+        report = batcher.report
         report.distinct_labels = len(plan._cache)
         temporaries[1].write_bytes(
             (json.dumps(class_maps(plan), indent=2, ensure_ascii=False) + "\n").encode()
