@@ -47,6 +47,10 @@ class OntologyValidationError(DermOntoError, ValueError):
         super().__init__(f"{source}:{detail}{more}")
 
 
+class InvalidArgumentError(DermOntoError, ValueError):
+    """A value outside what the ontology allows, such as a level below 1 or past the last."""
+
+
 class UnknownTermError(DermOntoError, KeyError):
     """A term id or label that the ontology does not contain."""
 

@@ -155,7 +155,9 @@ def project(path: Sequence[str], level: int, n_levels: int) -> str:
     'b'
     """
     if level < 1 or level > n_levels:
-        raise ValueError(f"level {level} is outside 1..{n_levels}")
+        from derm_onto.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"level {level} is outside 1..{n_levels}")
     if level == n_levels or level >= len(path):
         return path[-1]
     return path[level - 1]
