@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from derm_onto.errors import DermOntoError
 from derm_onto.labels import LabelPlan
 from derm_onto.matching import Matcher
 from derm_onto.model import Ontology
@@ -267,13 +268,20 @@ class CaptionBatcher:
     batch by batch, so the same table in the same batches gives the same output.
     """
 
-    def __init__(self, plan: CaptionPlan, options: CaptionOptions, columns: Sequence[str]):
+    def __init__(self, plan: CaptionPlan, options: CaptionOptions, columns: Sequence[str] | Any):
+        """``columns``: the input's column names (all read as strings), or its Arrow schema
+        (the input columns keep their types)."""
         import numpy as np
         import pyarrow as pa
 
         self.plan = plan
         self.options = options
-        self.schema = pa.schema([(c, pa.string()) for c in [*columns, *ADDED_COLUMNS]])
+        fields = (
+            list(columns)
+            if isinstance(columns, pa.Schema)
+            else [pa.field(c, pa.string()) for c in columns]
+        )
+        self.schema = pa.schema([*fields, *((c, pa.string()) for c in ADDED_COLUMNS)])
         self.rng = np.random.default_rng(options.seed)
         self.masks = pa.array(
             [
@@ -291,7 +299,7 @@ class CaptionBatcher:
         import pyarrow.compute as pc
 
         if name in batch.schema.names:
-            return pc.fill_null(batch.column(name), "")
+            return pc.fill_null(batch.column(name).cast(pa.string()), "")
         return pa.array([""] * batch.num_rows, pa.string())
 
     def _ontology_captions(self, batch: Any) -> Any:
@@ -410,6 +418,29 @@ class CaptionBatcher:
             ],
             schema=self.schema,
         )
+
+
+def caption_arrow(ontology: Ontology, table: Any, options: CaptionOptions | None = None) -> Any:
+    """Caption an in-memory Arrow table (``pa.Table.from_pandas(df)`` for a DataFrame): the
+    columns ``derm-onto captions`` adds, without files.
+
+    >>> import pyarrow as pa
+    >>> from derm_onto.jsonio import load
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> onto = load(bundled_ontology_path())
+    >>> table = pa.table({"disease_label": ["guttate psoriasis"], "age": [34]})
+    >>> caption_arrow(onto, table).column("ontology_caption")[0].as_py()
+    'This is a skin photo diagnosed as inflammatory, non-infectious, psoriasis, guttate psoriasis.'
+    """
+    import pyarrow as pa
+
+    options = options or CaptionOptions()
+    if options.label_column not in table.column_names:
+        raise DermOntoError(
+            f"no column {options.label_column!r} (columns: {', '.join(table.column_names)})"
+        )
+    batcher = CaptionBatcher(CaptionPlan(ontology), options, table.schema)
+    return pa.Table.from_batches([batcher(b) for b in table.to_batches()], schema=batcher.schema)
 
 
 def caption_table(

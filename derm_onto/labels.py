@@ -300,19 +300,26 @@ class LabelBatcher:
         self,
         plan: LabelPlan,
         options: LabelOptions,
-        columns: Sequence[str],
+        columns: Sequence[str] | Any,
         source: object = "<table>",
     ) -> None:
+        """``columns``: the input's column names (all read as strings), or its Arrow schema
+        (the kept columns keep their types)."""
         import pyarrow as pa
 
         self.plan = plan
         self.options = options
         self.source = source
         self.added = output_names(plan.levels, options.prefix)
-        self.kept = [c for c in columns if c not in self.added]
-        self.report = LabelReport(replaced_columns=[c for c in columns if c in self.added])
+        fields = (
+            list(columns)
+            if isinstance(columns, pa.Schema)
+            else [pa.field(c, pa.string()) for c in columns]
+        )
+        self.kept = [f.name for f in fields if f.name not in self.added]
+        self.report = LabelReport(replaced_columns=[f.name for f in fields if f.name in self.added])
         self.schema = pa.schema(
-            [(c, pa.string()) for c in self.kept]
+            [f for f in fields if f.name not in self.added]
             + [(n, pa.int32() if n.endswith("_idx") else pa.string()) for n in self.added]
         )
 
@@ -342,6 +349,41 @@ class LabelBatcher:
         out = pa.RecordBatch.from_arrays([*old_columns, *new_columns], schema=self.schema)
         self.report.rows_written += out.num_rows
         return out, values, indices
+
+
+def label_arrow(
+    ontology: Ontology,
+    table: Any,
+    column: str = "disease_label",
+    levels: Sequence[int] = (1, 2, 3, 4),
+    *,
+    unknown: UnknownPolicy = "keep",
+    prefix: str = "",
+) -> Any:
+    """Label an in-memory Arrow table (``pa.Table.from_pandas(df)`` for a DataFrame): the
+    same columns ``derm-onto labels`` adds, without files.
+
+    >>> import pyarrow as pa
+    >>> from derm_onto.jsonio import load
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> onto = load(bundled_ontology_path())
+    >>> table = pa.table({"image": ["a.jpg", "b.jpg"],
+    ...                   "disease_label": ["BCC", "guttate psoriasis"]})
+    >>> out = label_arrow(onto, table, levels=(1, 2))
+    >>> out.column("level_1").to_pylist()
+    ['proliferations', 'inflammatory']
+    """
+    import pyarrow as pa
+
+    if column not in table.column_names:
+        raise DermOntoError(f"no column {column!r} (columns: {', '.join(table.column_names)})")
+    strings = table.set_column(
+        table.column_names.index(column), column, table.column(column).cast(pa.string())
+    )
+    options = LabelOptions(column=column, levels=tuple(levels), unknown=unknown, prefix=prefix)
+    batcher = LabelBatcher(LabelPlan(ontology, options.levels), options, strings.schema)
+    batches = [batcher(b)[0] for b in strings.to_batches()]
+    return pa.Table.from_batches(batches, schema=batcher.schema)
 
 
 def label_table(

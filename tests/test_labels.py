@@ -329,3 +329,24 @@ def test_plan_resolves_each_distinct_label_once(tiny) -> None:
     first = plan.resolve("melanoma")
     assert plan.resolve("melanoma") is first
     assert first.level_indices[0] == plan.class_index[1][ids.NEOPLASM]
+
+
+def test_issue10_label_arrow_equals_the_file_path(tiny, tmp_path) -> None:
+    import pandas as pd
+    import pyarrow as pa
+
+    from derm_onto.labels import label_arrow
+
+    frame = pd.DataFrame(
+        {"n": [1, 2, 3, 4], "dx": ["melanoma", "psoriasis", "BCC", "no such disease"]}
+    )
+    table = label_arrow(tiny, pa.Table.from_pandas(frame, preserve_index=False), "dx", (1, 2))
+    assert table.column("n").type == pa.int64()  # other columns keep their types
+    source = write_csv(
+        tmp_path / "in.csv",
+        [{"n": str(n), "dx": d} for n, d in zip(frame.n, frame.dx, strict=True)],
+    )
+    label_table(tiny, source, tmp_path / "out.csv", LabelOptions(column="dx", levels=(1, 2)))
+    on_disk = read_csv(tmp_path / "out.csv")
+    for name in ("onto_ids", "level_1", "level_2", "level_2_idx"):
+        assert [str(v) for v in table.column(name).to_pylist()] == [r[name] for r in on_disk]
