@@ -76,3 +76,33 @@ def virtuoso(tmp_path_factory):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A live Oxigraph server for the session; a hard failure under CI=true when missing."""
+    from .oxigraph_server import OxigraphServer
+
+    if not OxigraphServer.available():
+        message = "the oxigraph server binary is not installed (pip install oxigraph)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: it is a test dependency)")
+        pytest.skip(message)
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def require(module: str) -> Any:
+    """Import a test dependency; a hard failure under CI=true when it is missing (where
+    ``pytest.importorskip`` would quietly skip)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        message = f"test dependency {module!r} is not installed (pip install -e '.[test]')"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true)")
+        pytest.skip(message)

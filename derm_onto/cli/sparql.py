@@ -84,6 +84,8 @@ def query(
     else:
         result = sparql.run_local(ontology, chosen, parse_params(params), engine)
     write_rows(result.as_dicts(), list(result.columns), fmt)
+    for note in result.notes:
+        click.echo(f"derm-onto: warning: {note}", err=True)
 
 
 @command()
@@ -127,7 +129,9 @@ def publish(
     )
     click.echo(
         f"published {result.triples} triples to <{result.graph}> in {result.batches} "
-        f"requests; the server holds {result.server_triples}",
+        f"requests; the server holds {result.server_triples}. Query them with --graph "
+        f"{result.graph} (stores whose default graph is the union of their named graphs, "
+        "such as Virtuoso, also answer without it)",
         err=True,
     )
 

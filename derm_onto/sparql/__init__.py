@@ -46,6 +46,7 @@ from derm_onto.sparql.remote import (
     Auth,
     Endpoint,
     PublishResult,
+    default_graph_iri,
     publish,
     run_remote,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "Result",
     "bindings",
     "cell_text",
+    "default_graph_iri",
     "library",
     "library_rows",
     "load_query",

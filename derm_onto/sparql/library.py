@@ -54,6 +54,8 @@ class Result:
 
     columns: tuple[str, ...]
     rows: list[tuple[str, ...]]
+    #: things the user should know about the result (e.g. why it may be empty)
+    notes: tuple[str, ...] = ()
 
     def as_dicts(self) -> list[dict[str, str]]:
         """Rows as dicts keyed by column."""

@@ -191,7 +191,37 @@ def run_remote(
         raise DermOntoError(
             f"{endpoint.url}: malformed response: not SPARQL JSON results"
         ) from None
-    return Result(columns, rows)
+    notes: tuple[str, ...] = ()
+    if not rows and endpoint.graph is None:
+        notes = _empty_result_notes(ontology, endpoint)
+    return Result(columns, rows, notes)
+
+
+def default_graph_iri(ontology: Ontology) -> str:
+    """The named graph ``publish`` writes to unless told otherwise: the ontology's IRI.
+
+    >>> from derm_onto.model import Ontology
+    >>> default_graph_iri(Ontology(id="derm1m", title="", base_iri="https://w3id.org/x/",
+    ...                            prefixes={}))
+    'https://w3id.org/x/derm1m.owl'
+    """
+    return f"{ontology.base_iri}{ontology.id}.owl"
+
+
+def _empty_result_notes(ontology: Ontology, endpoint: Endpoint) -> tuple[str, ...]:
+    """Why a query may have come back empty: stores such as Oxigraph server keep the
+    default graph apart from the named graphs, so a published ontology is not seen there."""
+    graph = default_graph_iri(ontology)
+    try:
+        data = _remote_call(endpoint, f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    except DermOntoError:
+        return ()
+    if isinstance(data, dict) and data.get("boolean") is True:
+        return (
+            f"no rows from the endpoint's default graph, but the named graph <{graph}> "
+            f"holds the published ontology; query it with --graph {graph}",
+        )
+    return ()
 
 
 def _remote_cell(ontology: Ontology, value: Mapping[str, Any] | None) -> str:
@@ -255,7 +285,7 @@ def publish(
     from derm_onto.rdf import to_graph
 
     graph = to_graph(ontology)
-    target = URIRef(graph_iri or f"{ontology.base_iri}{ontology.id}.owl")
+    target = URIRef(graph_iri or default_graph_iri(ontology))
     if not re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|^`\\]+$", str(target)):
         raise DermOntoError(f"--graph {str(target)!r} is not an absolute IRI")
     url = update_url or endpoint.url
