@@ -469,3 +469,44 @@ def test_issue13_virtuoso_with_graph_equals_local(virtuoso, derm1m) -> None:
         local = sparql.run_local(derm1m, query, values)
         remote = sparql.run_remote(derm1m, query, values, scoped)
         assert remote.rows == local.rows, (query.name, values, len(remote.rows), len(local.rows))
+
+
+def test_issue10_no_sparqlwrapper_warning_reaches_the_user(tiny_path) -> None:
+    """Run as a user does (a fresh process, default warning filters): an endpoint that
+    answers HTML gives one error line, no RuntimeWarning from SPARQLWrapper."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    handler = type("H", (_Handler,), {"mode": "html"})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "derm_onto",
+                "query",
+                "leaves",
+                "--ontology",
+                str(tiny_path),
+                "--endpoint",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "default"},
+            timeout=60,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 1
+    assert "Warning" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "malformed response" in done.stderr
