@@ -106,3 +106,12 @@ def require(module: str) -> Any:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message + " (CI=true)")
         pytest.skip(message)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``), tests of a live server run on one worker,
+    so each server starts once per run rather than once per worker."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "virtuoso" in names or "oxigraph_server" in names:
+            item.add_marker(pytest.mark.xdist_group(name="servers"))
