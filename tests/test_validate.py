@@ -128,9 +128,12 @@ def test_duplicate_label_ignores_case_and_spacing(tiny_doc) -> None:
     assert ("warning", "label_whitespace", "/conditions/11/label") in found
 
 
-def test_same_label_in_two_kinds_is_fine(tiny_doc) -> None:
+def test_same_label_in_two_kinds_is_an_error(tiny_doc) -> None:
+    """ROBOT treats a label shared by a condition and a concept as an error (issue #11)."""
     tiny_doc["findings"][1]["label"] = "psoriasis"
-    assert "duplicate_label" not in [c for _, c, _ in codes(tiny_doc)]
+    found = [f for f in validate_document(tiny_doc) if f.code == "duplicate_label"]
+    assert [(f.severity, f.path) for f in found] == [("error", "/findings/1/label")]
+    assert "condition" in found[0].message and "across kinds" in found[0].message
 
 
 def test_synonym_checks(tiny_doc) -> None:
