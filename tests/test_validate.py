@@ -136,64 +136,6 @@ def test_same_label_in_two_kinds_is_an_error(tiny_doc) -> None:
     assert "condition" in found[0].message and "across kinds" in found[0].message
 
 
-def test_synonym_checks(tiny_doc) -> None:
-    tiny_doc["conditions"][2]["synonyms"].append({"text": "Psoriasis", "type": "exact"})
-    tiny_doc["conditions"][10]["synonyms"].append({"text": "melanocytic nevus", "type": "exact"})
-    tiny_doc["conditions"][11]["synonyms"].append({"text": "melanoma", "type": "related"})
-    tiny_doc["conditions"][11]["synonyms"].append({"text": "mole", "type": "exact"})
-    found = codes(tiny_doc)
-    assert ("warning", "synonym_is_label", "/conditions/2/synonyms/1") in found
-    assert ("warning", "synonym_clash", "/conditions/10/synonyms/1") in found
-    assert ("warning", "shared_exact_synonym", "/conditions/11/synonyms/2") in found
-    # a related synonym may name another entry (associated, not equivalent)
-    assert not any(p == "/conditions/11/synonyms/1" for _, _, p in found)
-
-
-def test_missing_definition_is_info(tiny_doc) -> None:
-    del tiny_doc["conditions"][5]["definition"]
-    assert ("info", "missing_definition", "/conditions/5") in codes(tiny_doc)
-
-
-def test_all_findings_are_returned_not_the_first(tiny_doc) -> None:
-    tiny_doc["conditions"][0]["oops"] = 1
-    tiny_doc["conditions"][2]["parents"] = ["TINY:7777777"]
-    tiny_doc["conditions"][3]["label"] = "psoriasis"
-    got = {c for _, c, _ in codes(tiny_doc)}
-    assert {"unknown_key", "dangling_reference", "duplicate_label"} <= got
-
-
-def test_semantic_checks_survive_schema_garbage(tiny_doc) -> None:
-    tiny_doc["conditions"].append("not an object")
-    tiny_doc["conditions"].append({"id": 5, "parents": [1, None]})
-    tiny_doc["prefixes"] = []
-    found = validate_document(tiny_doc)
-    assert any(f.code == "wrong_type" for f in found)
-
-
-def test_unreadable_file_is_one_finding(tmp_path) -> None:
-    bad = tmp_path / "bad.json"
-    bad.write_bytes(b"{\n")
-    (finding,) = validate_file(bad)
-    assert finding.severity == "error" and finding.code == "invalid_json"
-    assert "line 2" in finding.message
-
-
-def test_helpers() -> None:
-    assert pointer("a/b", "c~d", 0) == "/a~1b/c~0d/0"
-    assert normalise_label("A\tB  c") == "a b c"
-    info = Finding("info", "missing_definition", "/x", "m")
-    warning = Finding("warning", "label_whitespace", "/x", "m")
-    assert not has_failures([info, warning])
-    assert has_failures([warning], strict=True)
-    assert not has_failures([info], strict=True)
-
-
-@pytest.mark.parametrize("kind", ["conditions", "concepts", "findings"])
-def test_every_kind_rejects_unknown_keys(tiny_doc, kind: str) -> None:
-    tiny_doc[kind][0]["bogus"] = True
-    assert ("error", "unknown_key", f"/{kind}/0/bogus") in codes(tiny_doc)
-
-
 # -- ontology v2 checks ------------------------------------------------------------------
 TINY_BRANCHES = {
     "rules": [
@@ -318,3 +260,61 @@ def test_replaced_by_on_a_live_term_warns(tiny_doc) -> None:
     tiny_doc["conditions"][3]["replaced_by"] = ids.PSORIASIS
     found = [f for f in validate_document(tiny_doc) if f.code == "replaced_by_on_live_term"]
     assert [f.path for f in found] == ["/conditions/3/replaced_by"]
+
+
+def test_synonym_checks(tiny_doc) -> None:
+    tiny_doc["conditions"][2]["synonyms"].append({"text": "Psoriasis", "type": "exact"})
+    tiny_doc["conditions"][10]["synonyms"].append({"text": "melanocytic nevus", "type": "exact"})
+    tiny_doc["conditions"][11]["synonyms"].append({"text": "melanoma", "type": "related"})
+    tiny_doc["conditions"][11]["synonyms"].append({"text": "mole", "type": "exact"})
+    found = codes(tiny_doc)
+    assert ("warning", "synonym_is_label", "/conditions/2/synonyms/1") in found
+    assert ("warning", "synonym_clash", "/conditions/10/synonyms/1") in found
+    assert ("warning", "shared_exact_synonym", "/conditions/11/synonyms/2") in found
+    # a related synonym may name another entry (associated, not equivalent)
+    assert not any(p == "/conditions/11/synonyms/1" for _, _, p in found)
+
+
+def test_missing_definition_is_info(tiny_doc) -> None:
+    del tiny_doc["conditions"][5]["definition"]
+    assert ("info", "missing_definition", "/conditions/5") in codes(tiny_doc)
+
+
+def test_all_findings_are_returned_not_the_first(tiny_doc) -> None:
+    tiny_doc["conditions"][0]["oops"] = 1
+    tiny_doc["conditions"][2]["parents"] = ["TINY:7777777"]
+    tiny_doc["conditions"][3]["label"] = "psoriasis"
+    got = {c for _, c, _ in codes(tiny_doc)}
+    assert {"unknown_key", "dangling_reference", "duplicate_label"} <= got
+
+
+def test_semantic_checks_survive_schema_garbage(tiny_doc) -> None:
+    tiny_doc["conditions"].append("not an object")
+    tiny_doc["conditions"].append({"id": 5, "parents": [1, None]})
+    tiny_doc["prefixes"] = []
+    found = validate_document(tiny_doc)
+    assert any(f.code == "wrong_type" for f in found)
+
+
+def test_unreadable_file_is_one_finding(tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"{\n")
+    (finding,) = validate_file(bad)
+    assert finding.severity == "error" and finding.code == "invalid_json"
+    assert "line 2" in finding.message
+
+
+def test_helpers() -> None:
+    assert pointer("a/b", "c~d", 0) == "/a~1b/c~0d/0"
+    assert normalise_label("A\tB  c") == "a b c"
+    info = Finding("info", "missing_definition", "/x", "m")
+    warning = Finding("warning", "label_whitespace", "/x", "m")
+    assert not has_failures([info, warning])
+    assert has_failures([warning], strict=True)
+    assert not has_failures([info], strict=True)
+
+
+@pytest.mark.parametrize("kind", ["conditions", "concepts", "findings"])
+def test_every_kind_rejects_unknown_keys(tiny_doc, kind: str) -> None:
+    tiny_doc[kind][0]["bogus"] = True
+    assert ("error", "unknown_key", f"/{kind}/0/bogus") in codes(tiny_doc)
