@@ -712,7 +712,13 @@ def xref_branch_findings(
 
 
 def v2_findings(document: Mapping[str, Any]) -> list[Finding]:
-    """Findings of the checks added with ontology v2 (see the table at the top)."""
+    """Findings of the checks added with ontology v2 (see the table at the top).
+
+    >>> doc = {"id": "demo", "conditions": [{"id": "D:1", "label": "scar", "definition": "x"}],
+    ...        "concepts": [{"id": "D:2", "label": "Scar"}]}
+    >>> [f.code for f in v2_findings(doc)]
+    ['duplicate_label', 'missing_definition_source']
+    """
     entries = _entries(document)
     checks: Iterable[Iterator[Finding]] = (
         _check_labels_across_kinds(entries),
