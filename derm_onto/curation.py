@@ -6,10 +6,15 @@ holds:
 * ``header``: the curated ontology's id, title, description, version, license, levels and
   extra prefixes;
 * ``label_style``: labels are lower-cased except the words in ``proper_names``;
-* ``actions``: structural decisions, each with a one-line clinical ``reason``, applied in
-  order: ``relabel``, ``move``, ``add_parent``, ``merge``, ``split``, ``add``,
-  ``drop_synonym``;
-* ``terms``: per node, the definition, extra synonyms, xrefs and typical concepts/findings;
+* ``actions``: structural decisions, each with a one-line clinical ``reason`` and (for new
+  decisions) the ``source`` it rests on (ICD-10-CM code, ``PMID:``, ``ISBN:`` or a URL),
+  applied in order: ``relabel``, ``move``, ``add_parent``, ``remove_parent``, ``merge``,
+  ``split``, ``add``, ``drop_synonym``. A merged-away node is kept as an obsolete term
+  (label ``obsolete <label>``, no parents) whose ``replaced_by`` names the node it went
+  into, so its id is never reused;
+* ``sources``: the full citation of every ``ISBN:``/``PMID:`` source used, for readers;
+* ``terms``: per node, the definition and its sources (``definition_xrefs``), extra
+  synonyms, xrefs and typical concepts/findings;
 * ``concepts`` and ``findings``: the full concept vocabulary and finding list.
 
 A node is named by its id, its exact released name, a released path suffix
@@ -90,6 +95,8 @@ class _Curator:
     def __init__(self, base: ImportResult, source: str) -> None:
         self.source = source
         self.nodes: dict[str, dict[str, Any]] = {}
+        #: merged-away id -> (its label when merged, the id it went into)
+        self.obsolete: dict[str, tuple[str, str]] = {}
         for c in base.ontology.conditions:
             self.nodes[c.id] = {
                 "label": c.label,
@@ -138,7 +145,7 @@ class _Curator:
 
     def _new_id(self, action: Mapping[str, Any], where: str) -> str:
         new_id = action.get("id")
-        if not isinstance(new_id, str) or new_id in self.nodes:
+        if not isinstance(new_id, str) or new_id in self.nodes or new_id in self.obsolete:
             raise self.fail(where + "/id", f"needs a new, unused id (got {new_id!r})")
         return new_id
 
@@ -162,12 +169,22 @@ class _Curator:
         if parent not in node["parents"]:
             node["parents"].append(parent)
 
+    def _op_remove_parent(self, action: Mapping[str, Any], where: str) -> None:
+        node = self.nodes[self.resolve(action["node"], where + "/node")]
+        parent = self.resolve(action["parent"], where + "/parent")
+        if parent not in node["parents"]:
+            raise self.fail(where + "/parent", f"{parent} is not a parent of {action['node']!r}")
+        if len(node["parents"]) == 1:
+            raise self.fail(where + "/parent", "cannot remove a node's only parent; use move")
+        node["parents"].remove(parent)
+
     def _op_merge(self, action: Mapping[str, Any], where: str) -> None:
         gone_id = self.resolve(action["node"], where + "/node")
         into_id = self.resolve(action["into"], where + "/into")
         if gone_id == into_id:
             raise self.fail(where, "cannot merge a node into itself")
         gone, into = self.nodes.pop(gone_id), self.nodes[into_id]
+        self.obsolete[gone_id] = (gone["label"], into_id)
         into["synonyms"] += [Synonym(gone["label"], SynonymType.EXACT), *gone["synonyms"]]
         into["provenance"] += gone["provenance"]
         into["paths"] += gone["paths"]
@@ -244,6 +261,7 @@ def _entries(items: Sequence[Mapping[str, Any]], cls: type[Concept] | type[Findi
                 parents=tuple(item.get("parents", ())),
                 synonyms=tuple(_synonyms(item.get("synonyms", []))),
                 definition=item.get("definition"),
+                definition_xrefs=tuple(item.get("definition_xrefs", ())),
                 xrefs=tuple(item.get("xrefs", ())),
                 provenance=tuple(item.get("provenance", ())),
                 category=category_type(item["category"]) if "category" in item else None,  # type: ignore[arg-type]
@@ -303,12 +321,14 @@ def apply_curation(
                 parents=tuple(node["parents"]),
                 synonyms=tuple(_dedupe_synonyms(list(unique.values()))),
                 definition=extra.get("definition"),
+                definition_xrefs=tuple(extra.get("definition_xrefs", ())),
                 xrefs=tuple(extra.get("xrefs", ())),
                 provenance=tuple(dict.fromkeys(node["provenance"])),
                 concepts=tuple(extra.get("concepts", ())),
                 findings=tuple(extra.get("findings", ())),
             )
         )
+    conditions += _obsolete_terms(curator.obsolete, style)
     disjoint = tuple(
         DisjointGroup(
             tuple(
@@ -334,6 +354,30 @@ def apply_curation(
         findings=tuple(findings),
         disjoint=disjoint,
     )
+
+
+def _obsolete_terms(
+    obsolete: Mapping[str, tuple[str, str]], style: Mapping[str, Any]
+) -> list[Condition]:
+    """Merged-away ids as obsolete terms; a chain of merges points at its live end."""
+    out = []
+    for gone_id, (label, into) in obsolete.items():
+        seen = {gone_id}
+        while into in obsolete and into not in seen:
+            seen.add(into)
+            into = obsolete[into][1]
+        if style.get("lowercase"):
+            label = lower_label(label, style.get("proper_names", []))
+        out.append(
+            Condition(
+                id=gone_id,
+                label=f"obsolete {label}",
+                definition=f"Merged into {into}; kept so that its id is never reused.",
+                obsolete=True,
+                replaced_by=into,
+            )
+        )
+    return out
 
 
 def _dedupe_synonyms(synonyms: list[Synonym]) -> list[Synonym]:

@@ -40,11 +40,12 @@ VIRTUAL_ROOT = "__root__"
 
 
 def build_graph(ontology: Ontology, kind: Kind = "conditions") -> Graph:
-    """A ``parent -> child`` DiGraph of one kind's entries (dangling parents are skipped)."""
+    """A ``parent -> child`` DiGraph of one kind's live entries (dangling parents and
+    obsolete terms are skipped)."""
     import networkx as nx
 
     graph = nx.DiGraph()
-    entries = ontology.entries(kind)
+    entries = [term for term in ontology.entries(kind) if not term.obsolete]
     for term in entries:
         graph.add_node(term.id, label=term.label)
     for term in entries:

@@ -23,6 +23,13 @@ synonym_is_label              warning   a synonym equal to the entry's own label
 synonym_clash                 warning   an exact synonym equal to another entry's label
 shared_exact_synonym          warning   two entries of a kind share an exact synonym
 missing_definition            info      an entry without a definition
+duplicate_label (across)      error     a condition and a concept (any two kinds) share a label
+missing_definition_source     warning   a definition without ``definition_xrefs``
+obsolete_replacement          error     ``replaced_by`` names an obsolete term
+obsolete_in_hierarchy         error     an obsolete term has parents or is a parent
+replaced_by_on_live_term      warning   a term that is not obsolete names a replacement
+xref_branch_conflict          warning   an ICD-10-CM code contradicts the condition's
+                                        ancestors (rules: ``schemas/icd10cm-branches.json``)
 ============================  ========  =====================================================
 
 >>> doc = {"id": "demo", "title": "Demo", "base_iri": "https://example.org/demo/",
@@ -519,7 +526,7 @@ def semantic_findings(document: Mapping[str, Any]) -> list[Finding]:
         _check_labels(entries),
         _check_definitions(entries),
     )
-    return [finding for check in checks for finding in check]
+    return [finding for check in checks for finding in check] + v2_findings(document)
 
 
 def validate_document(document: Any) -> list[Finding]:
@@ -593,3 +600,207 @@ def has_failures(findings: Iterable[Finding], *, strict: bool = False) -> bool:
     """
     worst: Severity = "warning" if strict else "error"
     return any(SEVERITY_ORDER[f.severity] <= SEVERITY_ORDER[worst] for f in findings)
+
+
+# -- ontology v2 checks: labels across kinds, definition sources, obsolete terms, xrefs ----
+def _check_labels_across_kinds(entries: Sequence[_Entry]) -> Iterator[Finding]:
+    """A label used by entries of two kinds (a condition and a concept): ROBOT's error."""
+    first: dict[str, _Entry] = {}
+    for entry in entries:
+        if entry.label is None or entry.data.get("obsolete") is True:
+            continue
+        other = first.setdefault(normalise_label(entry.label), entry)
+        if other.kind != entry.kind:
+            yield Finding(
+                "error",
+                "duplicate_label",
+                entry.path("label"),
+                f"label {entry.label!r} of {entry.id} is also the label of the "
+                f"{other.kind[:-1]} {other.id} ({other.path()}): labels must be unique "
+                "across kinds",
+            )
+
+
+def _check_definition_sources(entries: Sequence[_Entry]) -> Iterator[Finding]:
+    """A definition without ``definition_xrefs`` (OBO: ``def: "..." []``)."""
+    for entry in entries:
+        if entry.data.get("obsolete") is True:
+            continue
+        if isinstance(entry.data.get("definition"), str) and not list(
+            entry.strings("definition_xrefs")
+        ):
+            yield Finding(
+                "warning",
+                "missing_definition_source",
+                entry.path("definition"),
+                f"the definition of {entry.describe()} names no source in definition_xrefs "
+                "(an ICD-10-CM code, PMID:, ISBN: or a URL)",
+            )
+
+
+def _check_obsolete(entries: Sequence[_Entry]) -> Iterator[Finding]:
+    """``replaced_by`` exists and is live; an obsolete term has no children and no parents."""
+    by_id = {entry.id: entry for entry in entries}
+    obsolete = {entry.id for entry in entries if entry.data.get("obsolete") is True}
+    for entry in entries:
+        replaced_by = entry.data.get("replaced_by")
+        if isinstance(replaced_by, str):
+            if entry.id not in obsolete:
+                yield Finding(
+                    "warning",
+                    "replaced_by_on_live_term",
+                    entry.path("replaced_by"),
+                    f"{entry.describe()} is not obsolete but names a replacement",
+                )
+            if replaced_by not in by_id:
+                yield Finding(
+                    "error",
+                    "dangling_reference",
+                    entry.path("replaced_by"),
+                    f"replacement {replaced_by} of {entry.describe()} does not exist",
+                )
+            elif replaced_by in obsolete:
+                yield Finding(
+                    "error",
+                    "obsolete_replacement",
+                    entry.path("replaced_by"),
+                    f"replacement {replaced_by} of {entry.describe()} is itself obsolete; "
+                    f"name its replacement {by_id[replaced_by].data.get('replaced_by')} instead",
+                )
+        if entry.id in obsolete and list(entry.strings("parents")):
+            yield Finding(
+                "error",
+                "obsolete_in_hierarchy",
+                entry.path("parents"),
+                f"obsolete {entry.describe()} still has parents",
+            )
+        for i, parent in entry.strings("parents"):
+            if parent in obsolete:
+                yield Finding(
+                    "error",
+                    "obsolete_in_hierarchy",
+                    entry.path("parents", i),
+                    f"{entry.describe()} has the obsolete {by_id[parent].describe()} as parent",
+                )
+
+
+_ICD_CATEGORY = re.compile(r"([A-Z])([0-9])([0-9A-Z])")
+
+
+def _icd_key(code: str) -> tuple[str, float] | None:
+    """Where an ICD-10-CM category sorts: ``C4A`` after ``C49``, ``O9A`` after ``O99``."""
+    match = _ICD_CATEGORY.match(code)
+    if match is None:
+        return None
+    letter, tens, units = match.groups()
+    return letter, int(tens) * 10 + (int(units) if units.isdigit() else 9.5)
+
+
+@lru_cache(maxsize=1)
+def icd10cm_branch_table() -> Mapping[str, Any]:
+    """The rule table ``schemas/icd10cm-branches.json`` (ICD-10-CM blocks -> branches).
+
+    >>> icd10cm_branch_table()["rules"][1]["codes"]
+    'C00-C96'
+    """
+    from derm_onto.resources import data_dir
+
+    text = data_dir("schemas").joinpath("icd10cm-branches.json").read_text(encoding="utf-8")
+    table: Mapping[str, Any] = json.loads(text)
+    return table
+
+
+def xref_branch_findings(
+    document: Mapping[str, Any], table: Mapping[str, Any] | None = None
+) -> list[Finding]:
+    """``xref_branch_conflict``: ICD-10-CM codes that contradict a condition's ancestors.
+
+    The rules apply to ontologies whose ``id`` the table's ``branches`` names.
+
+    >>> doc = {"id": "demo", "conditions": [
+    ...     {"id": "D:1", "label": "benign"}, {"id": "D:2", "label": "malignant"},
+    ...     {"id": "D:3", "label": "x", "parents": ["D:1"], "xrefs": ["ICD10CM:C43.9"]}]}
+    >>> table = {"rules": [{"codes": "C00-C96", "title": "Malignant neoplasms",
+    ...     "requires_any": ["malignant"], "forbids": ["benign"]}],
+    ...     "branches": {"demo": {"malignant": ["D:2"], "benign": ["D:1"]}}}
+    >>> [f.message for f in xref_branch_findings(doc, table)]  # doctest: +NORMALIZE_WHITESPACE
+    ["ICD10CM:C43.9 of D:3 ('x') is in C00-C96 (Malignant neoplasms), which rules out
+      its ancestor D:1 ('benign') (benign)", "ICD10CM:C43.9 of D:3 ('x') is in C00-C96
+      (Malignant neoplasms), which needs an ancestor in malignant (D:2), but it has none"]
+    """
+    table = icd10cm_branch_table() if table is None else table
+    doc_id = document.get("id")
+    branches = table.get("branches", {}).get(doc_id) if isinstance(doc_id, str) else None
+    if not branches:
+        return []
+    entries = [e for e in _entries(document) if e.kind == "conditions"]
+    by_id = {e.id: e for e in entries}
+    parents = {e.id: [p for _, p in e.strings("parents")] for e in entries}
+
+    def lineage(node: str) -> set[str]:
+        seen, stack = {node}, [node]
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return seen
+
+    rules = []
+    for rule in table.get("rules", ()):
+        low, _, high = rule["codes"].partition("-")
+        rules.append((_icd_key(low), _icd_key(high or low), rule))
+    findings = []
+    for entry in entries:
+        for i, xref in entry.strings("xrefs"):
+            prefix, _, code = xref.partition(":")
+            key = _icd_key(code) if prefix == "ICD10CM" else None
+            if key is None:
+                continue
+            up: set[str] | None = None
+            for low_key, high_key, rule in rules:
+                if not (low_key and high_key and low_key <= key <= high_key):
+                    continue
+                up = lineage(entry.id) if up is None else up
+                what = f"{xref} of {entry.describe()} is in {rule['codes']} ({rule['title']})"
+                for name in rule.get("forbids", ()):
+                    for bad in sorted(up & set(branches.get(name, ()))):
+                        findings.append(
+                            Finding(
+                                "warning",
+                                "xref_branch_conflict",
+                                entry.path("xrefs", i),
+                                f"{what}, which rules out its ancestor "
+                                f"{by_id[bad].describe()} ({name})",
+                            )
+                        )
+                needed = rule.get("requires_any", ())
+                wanted = {i for name in needed for i in branches.get(name, ())}
+                if needed and not up & wanted:
+                    findings.append(
+                        Finding(
+                            "warning",
+                            "xref_branch_conflict",
+                            entry.path("xrefs", i),
+                            f"{what}, which needs an ancestor in {' or '.join(needed)} "
+                            f"({', '.join(sorted(wanted))}), but it has none",
+                        )
+                    )
+    return findings
+
+
+def v2_findings(document: Mapping[str, Any]) -> list[Finding]:
+    """Findings of the checks added with ontology v2 (see the table at the top).
+
+    >>> doc = {"id": "demo", "conditions": [{"id": "D:1", "label": "scar", "definition": "x"}],
+    ...        "concepts": [{"id": "D:2", "label": "Scar"}]}
+    >>> [f.code for f in v2_findings(doc)]
+    ['duplicate_label', 'missing_definition_source']
+    """
+    entries = _entries(document)
+    checks: Iterable[Iterator[Finding]] = (
+        _check_labels_across_kinds(entries),
+        _check_definition_sources(entries),
+        _check_obsolete(entries),
+    )
+    return [f for check in checks for f in check] + xref_branch_findings(document)

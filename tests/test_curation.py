@@ -182,3 +182,88 @@ def test_curation_file_is_not_mutated(faithful) -> None:
     before = copy.deepcopy(data)
     apply_curation(faithful, data)
     assert data == before
+
+
+def test_merged_away_ids_become_obsolete_terms(faithful) -> None:
+    eczema = next(c.id for c in faithful.ontology.conditions if c.label == "Eczema")
+    onto = apply_curation(
+        faithful,
+        curation(
+            label_style={"lowercase": True, "proper_names": []},
+            actions=[
+                {"op": "merge", "node": "Eczema", "into": "Psoriasis", "reason": "test merge one"},
+                {
+                    "op": "merge",
+                    "node": "Psoriasis",
+                    "into": "Contact dermatitis",
+                    "reason": "test merge two",
+                    "source": ["ISBN:9780702062759"],
+                },
+            ],
+        ),
+    )
+    gone = onto.condition(eczema)
+    live = next(c for c in onto.conditions if c.label == "contact dermatitis")
+    assert gone.obsolete and gone.label == "obsolete eczema" and gone.parents == ()
+    assert gone.replaced_by == live.id  # a chain of merges points at its live end
+    assert not live.obsolete
+    assert [c.replaced_by for c in onto.conditions if c.obsolete] == [live.id, live.id]
+    assert all(c.parents != (eczema,) for c in onto.conditions)
+
+
+def test_an_obsolete_id_is_never_reused(faithful) -> None:
+    eczema = next(c.id for c in faithful.ontology.conditions if c.label == "Eczema")
+    actions = [
+        {"op": "merge", "node": "Eczema", "into": "Psoriasis", "reason": "test merge only"},
+        {"op": "add", "id": eczema, "label": "eczema again", "reason": "reuse the id"},
+    ]
+    with pytest.raises(CurationError, match="/actions/1/id: needs a new, unused id"):
+        apply_curation(faithful, curation(actions=actions))
+
+
+def test_remove_parent(faithful) -> None:
+    actions: list[dict[str, Any]] = [
+        {
+            "op": "add_parent",
+            "node": "Contact dermatitis",
+            "parent": "inflammatory",
+            "reason": "a redundant link to remove",
+        },
+        {
+            "op": "remove_parent",
+            "node": "Contact dermatitis",
+            "parent": "inflammatory",
+            "reason": "implied through eczema",
+            "source": ["http://robot.obolibrary.org/reason"],
+        },
+    ]
+    onto = apply_curation(faithful, curation(actions=actions))
+    node = next(c for c in onto.conditions if c.label == "Contact dermatitis")
+    assert [onto.term(p).label for p in node.parents] == ["Eczema"]
+    only = [{**actions[1], "parent": "Eczema"}]
+    with pytest.raises(CurationError, match="cannot remove a node's only parent"):
+        apply_curation(faithful, curation(actions=only))
+    with pytest.raises(CurationError, match="is not a parent"):
+        apply_curation(faithful, curation(actions=actions[1:]))
+
+
+def test_definition_sources_are_carried_and_checked(faithful) -> None:
+    term = {"definition": "Scaly plaques.", "definition_xrefs": ["ICD10CM:L40.9"]}
+    onto = apply_curation(faithful, curation(terms={"Psoriasis": term}))
+    node = next(c for c in onto.conditions if c.label == "Psoriasis")
+    assert node.definition_xrefs == ("ICD10CM:L40.9",)
+    bad = curation(terms={"Psoriasis": {"definition": "d", "definition_xrefs": ["a b"]}})
+    with pytest.raises(CurationError, match="/terms/Psoriasis/definition_xrefs/0"):
+        apply_curation(faithful, bad)
+
+
+def test_an_action_source_must_be_a_list_of_references(faithful) -> None:
+    action = {
+        "op": "move",
+        "node": "Contact dermatitis",
+        "parents": ["inflammatory"],
+        "reason": "a reason here",
+        "source": "Bolognia",
+    }
+    with pytest.raises(CurationError, match="/actions/0"):
+        apply_curation(faithful, curation(actions=[action]))

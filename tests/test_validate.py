@@ -128,9 +128,138 @@ def test_duplicate_label_ignores_case_and_spacing(tiny_doc) -> None:
     assert ("warning", "label_whitespace", "/conditions/11/label") in found
 
 
-def test_same_label_in_two_kinds_is_fine(tiny_doc) -> None:
+def test_same_label_in_two_kinds_is_an_error(tiny_doc) -> None:
+    """ROBOT treats a label shared by a condition and a concept as an error (issue #11)."""
     tiny_doc["findings"][1]["label"] = "psoriasis"
-    assert "duplicate_label" not in [c for _, c, _ in codes(tiny_doc)]
+    found = [f for f in validate_document(tiny_doc) if f.code == "duplicate_label"]
+    assert [(f.severity, f.path) for f in found] == [("error", "/findings/1/label")]
+    assert "condition" in found[0].message and "across kinds" in found[0].message
+
+
+# -- ontology v2 checks ------------------------------------------------------------------
+TINY_BRANCHES = {
+    "rules": [
+        {
+            "codes": "C00-C96",
+            "title": "Malignant neoplasms",
+            "requires_any": ["malignant"],
+            "forbids": ["benign"],
+        },
+        {"codes": "D10-D36", "title": "Benign neoplasms", "requires_any": ["benign"]},
+        {"codes": "L40-L45", "title": "Papulosquamous disorders", "forbids": ["neoplasm"]},
+    ],
+    "branches": {
+        "tiny": {
+            "benign": [ids.BENIGN],
+            "malignant": [ids.MALIGNANT],
+            "neoplasm": [ids.NEOPLASM],
+        }
+    },
+}
+
+
+def test_xrefs_that_agree_with_the_tree_are_clean(tiny_doc) -> None:
+    from derm_onto.validate import xref_branch_findings
+
+    assert xref_branch_findings(tiny_doc, TINY_BRANCHES) == []
+
+
+def test_xref_branch_conflict_names_both_sides(tiny_doc) -> None:
+    from derm_onto.validate import xref_branch_findings
+
+    nevus = next(c for c in tiny_doc["conditions"] if c["id"] == ids.NEVUS)
+    nevus["xrefs"] = ["ICD10CM:C43.9"]  # a melanoma code on a benign nevus
+    found = xref_branch_findings(tiny_doc, TINY_BRANCHES)
+    assert {f.code for f in found} == {"xref_branch_conflict"}
+    messages = " | ".join(f.message for f in found)
+    assert "C00-C96" in messages and ids.NEVUS in messages
+    assert f"rules out its ancestor {ids.BENIGN}" in messages  # the contradicting side
+    assert f"needs an ancestor in malignant ({ids.MALIGNANT})" in messages  # the expected one
+
+
+def test_xref_rules_only_apply_to_the_ontology_they_name(tiny_doc) -> None:
+    from derm_onto.validate import xref_branch_findings
+
+    tiny_doc["conditions"][2]["xrefs"] = ["ICD10CM:C43.9"]  # psoriasis with a melanoma code
+    assert xref_branch_findings(tiny_doc, TINY_BRANCHES)
+    tiny_doc["id"] = "other"
+    assert xref_branch_findings(tiny_doc, TINY_BRANCHES) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "inside"),
+    [("C4A.9", True), ("C96.6", True), ("C97", False), ("B99.9", False), ("D09.9", False)],
+)
+def test_icd_ranges_order_letters_after_digits(tiny_doc, code, inside) -> None:
+    from derm_onto.validate import xref_branch_findings
+
+    tiny_doc["conditions"][2]["xrefs"] = [f"ICD10CM:{code}"]
+    found = [f for f in xref_branch_findings(tiny_doc, TINY_BRANCHES) if "C00-C96" in f.message]
+    assert bool(found) is inside
+
+
+def test_bundled_rule_table_names_existing_branches() -> None:
+    from derm_onto.jsonio import load
+    from derm_onto.resources import bundled_ontology_path
+    from derm_onto.validate import icd10cm_branch_table
+
+    onto = load(bundled_ontology_path())
+    table = icd10cm_branch_table()
+    used = {n for r in table["rules"] for n in (*r["requires_any"], *r["forbids"])}
+    branches = table["branches"][onto.id]
+    assert used <= set(branches)
+    for node_ids in branches.values():
+        assert all(i in onto and not onto.term(i).obsolete for i in node_ids)
+
+
+def test_missing_definition_source_warns(tiny_doc) -> None:
+    del tiny_doc["conditions"][2]["definition_xrefs"]
+    found = [f for f in validate_document(tiny_doc) if f.code == "missing_definition_source"]
+    assert [(f.severity, f.path) for f in found] == [("warning", "/conditions/2/definition")]
+
+
+def test_obsolete_term_checks(tiny_doc) -> None:
+    melanoma = next(c for c in tiny_doc["conditions"] if c["id"] == ids.MELANOMA)
+    tiny_doc["conditions"].append(
+        {
+            "id": "TINY:0000099",
+            "label": "obsolete melanoma malignum",
+            "obsolete": True,
+            "replaced_by": ids.MELANOMA,
+        }
+    )
+    assert not [f for f in validate_document(tiny_doc) if "obsolete" in f.code]
+    tiny_doc["conditions"].append(
+        {
+            "id": "TINY:0000098",
+            "label": "obsolete x",
+            "obsolete": True,
+            "replaced_by": "TINY:0000099",
+            "parents": [ids.NEOPLASM],
+        }
+    )
+    tiny_doc["conditions"].append(
+        {
+            "id": "TINY:0000097",
+            "label": "obsolete y",
+            "obsolete": True,
+            "replaced_by": "TINY:0000404",
+        }
+    )
+    melanoma["parents"] = [*melanoma["parents"], "TINY:0000099"]
+    found = {(f.code, f.path) for f in validate_document(tiny_doc)}
+    n = len(tiny_doc["conditions"])
+    assert ("obsolete_replacement", f"/conditions/{n - 2}/replaced_by") in found
+    assert ("obsolete_in_hierarchy", f"/conditions/{n - 2}/parents") in found
+    assert ("dangling_reference", f"/conditions/{n - 1}/replaced_by") in found
+    index = tiny_doc["conditions"].index(melanoma)
+    assert ("obsolete_in_hierarchy", f"/conditions/{index}/parents/1") in found
+
+
+def test_replaced_by_on_a_live_term_warns(tiny_doc) -> None:
+    tiny_doc["conditions"][3]["replaced_by"] = ids.PSORIASIS
+    found = [f for f in validate_document(tiny_doc) if f.code == "replaced_by_on_live_term"]
+    assert [f.path for f in found] == ["/conditions/3/replaced_by"]
 
 
 def test_synonym_checks(tiny_doc) -> None:
