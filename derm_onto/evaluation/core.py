@@ -95,6 +95,12 @@ def _check_unknown(
             )
 
 
+def _check_columns(table: Any, columns: Sequence[str], required: Sequence[str]) -> None:
+    for name in required:
+        if name not in columns:
+            raise DermOntoError(f"{table}: no column {name!r} (columns: {', '.join(columns)})")
+
+
 def _confusions(
     space: HierarchySpace, units: metrics.Units, limit: int = 10
 ) -> list[dict[str, Any]]:
@@ -284,21 +290,23 @@ def evaluate_table(
     distinct values are resolved once and its rows become node codes by a ``take``."""
     import numpy as np
 
-    from derm_onto.tables import check_columns, progress, read_batches
+    from derm_onto.tables import progress, read_batches
 
     if (pred_column is None) == (scores_path is None):
         raise DermOntoError("give either a prediction column or a score matrix")
     if scores_path is not None and classes_path is None:
         raise DermOntoError("a score matrix needs its class list")
     required = [truth_column] + ([pred_column] if pred_column else [])
-    check_columns(table, required, [], "")
     space = HierarchySpace(ontology)
     unresolved = {"truth": Unresolved()}
     if pred_column:
         unresolved["pred"] = Unresolved()
-    truth_parts, pred_parts = [], []
+    truth_parts: list[Any] = []
+    pred_parts: list[Any] = []
     with progress(desc="evaluate") as bar:
         for batch in read_batches(table):
+            if not truth_parts:  # the header, checked on the first batch (one read)
+                _check_columns(table, batch.schema.names, required)
             truth_parts.append(space.codes(batch.column(truth_column), unresolved["truth"]))
             if pred_column:
                 pred_parts.append(space.codes(batch.column(pred_column), unresolved["pred"]))

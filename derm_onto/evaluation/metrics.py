@@ -115,40 +115,82 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den else 0.0
 
 
+@dataclass
+class Prepared:
+    """Per-unit float64 columns and flat confusion keys, computed once per evaluation so that
+    a figure is a dot product with the weights (and a bootstrap replicate costs only that)."""
+
+    columns: dict[str, Any]
+    keys: dict[str, tuple[Any, int]]  # name prefix -> (truth * classes + prediction, classes)
+
+
+def prepare(space: HierarchySpace, units: Units, levels: Sequence[int]) -> Prepared:
+    """The per-unit lookups of every figure (the only place the tables are indexed)."""
+    import numpy as np
+
+    t, p = units.truth, units.pred
+    f64 = np.float64
+    columns: dict[str, Any] = {
+        "exact": (t == p).astype(f64),
+        "shared": space.shared[t, p].astype(f64),
+        "pred_size": space.sizes[p].astype(f64),
+        "truth_size": space.sizes[t].astype(f64),
+        "distance": space.distance[t, p].astype(f64),
+        "lca_depth": space.lca_depth[t, p].astype(f64),
+    }
+    for k in sorted(units.top_hit):
+        columns[f"top_k.{k}.accuracy"] = np.asarray(units.top_hit[k], dtype=f64)
+        columns[f"top_k.{k}.mean_distance"] = np.asarray(units.top_distance[k], dtype=f64)
+    keys: dict[str, tuple[Any, int]] = {}
+    for level in levels:
+        codes = space.level_code[level]
+        size = len(space.level_classes[level])
+        truth_codes = codes[t].astype(np.int64)
+        keys[f"levels.{level}"] = (truth_codes * size + codes[p], size)
+        for mode, per_level in units.level_pred.items():
+            keys[f"zero_shot.{mode}.{level}"] = (truth_codes * size + per_level[level], size)
+    return Prepared(columns, keys)
+
+
+def compute(prepared: Prepared, weight: Any) -> dict[str, float]:
+    """Every figure for one weighting of the units, as a flat dict of dotted names."""
+    import numpy as np
+
+    c, w = prepared.columns, weight
+    total = float(w.sum())
+    out: dict[str, float] = {"n": total, "accuracy": _ratio(float(w @ c["exact"]), total)}
+    for prefix, (keys, size) in prepared.keys.items():
+        if prefix.startswith("levels."):
+            matrix = np.bincount(keys, weights=w, minlength=size * size).reshape(size, size)
+            for name, value in flat_scores(matrix).items():
+                out[f"{prefix}.{name}"] = value
+    shared = float(w @ c["shared"])
+    precision = _ratio(shared, float(w @ c["pred_size"]))
+    recall = _ratio(shared, float(w @ c["truth_size"]))
+    out["hierarchical.precision"] = precision
+    out["hierarchical.recall"] = recall
+    out["hierarchical.f1"] = _ratio(2 * precision * recall, precision + recall)
+    wrong = w * (1 - c["exact"])
+    n_wrong = float(wrong.sum())
+    out["mistakes.n"] = n_wrong
+    out["mistakes.mean_distance"] = _ratio(float(wrong @ c["distance"]), n_wrong)
+    out["mistakes.mean_lca_depth"] = _ratio(float(wrong @ c["lca_depth"]), n_wrong)
+    for name, column in c.items():
+        if name.startswith("top_k."):
+            out[name] = _ratio(float(w @ column), total)
+    for prefix, (keys, size) in prepared.keys.items():
+        if prefix.startswith("zero_shot."):
+            matrix = np.bincount(keys, weights=w, minlength=size * size).reshape(size, size)
+            for name, value in flat_scores(matrix).items():
+                out[f"{prefix}.{name}"] = value
+    return out
+
+
 def figures(
     space: HierarchySpace, units: Units, levels: Sequence[int], weight: Any
 ) -> dict[str, float]:
     """Every figure of the evaluation, as a flat dict of dotted names -> floats."""
-    t, p, w = units.truth, units.pred, weight
-    total = float(w.sum())
-    out: dict[str, float] = {"n": total, "accuracy": _ratio(float(w @ (t == p)), total)}
-    for level in levels:
-        codes = space.level_code[level]
-        n_classes = len(space.level_classes[level])
-        for name, value in flat_scores(confusion(codes[t], codes[p], n_classes, w)).items():
-            out[f"levels.{level}.{name}"] = value
-    shared = float(w @ space.shared[t, p])
-    precision = _ratio(shared, float(w @ space.sizes[p]))
-    recall = _ratio(shared, float(w @ space.sizes[t]))
-    out["hierarchical.precision"] = precision
-    out["hierarchical.recall"] = recall
-    out["hierarchical.f1"] = _ratio(2 * precision * recall, precision + recall)
-    wrong = w * (t != p)
-    n_wrong = float(wrong.sum())
-    out["mistakes.n"] = n_wrong
-    out["mistakes.mean_distance"] = _ratio(float(wrong @ space.distance[t, p]), n_wrong)
-    out["mistakes.mean_lca_depth"] = _ratio(float(wrong @ space.lca_depth[t, p]), n_wrong)
-    for k in sorted(units.top_hit):
-        out[f"top_k.{k}.accuracy"] = _ratio(float(w @ units.top_hit[k]), total)
-        out[f"top_k.{k}.mean_distance"] = _ratio(float(w @ units.top_distance[k]), total)
-    for mode, per_level in units.level_pred.items():
-        for level in levels:
-            codes = space.level_code[level]
-            n_classes = len(space.level_classes[level])
-            matrix = confusion(codes[t], per_level[level], n_classes, w)
-            for name, value in flat_scores(matrix).items():
-                out[f"zero_shot.{mode}.{level}.{name}"] = value
-    return out
+    return compute(prepare(space, units, levels), weight)
 
 
 #: Figures that are counts, not rates: no interval is given for them.
@@ -173,10 +215,11 @@ def bootstrap(
     rng = np.random.default_rng(seed)
     total = int(units.weight.sum())
     shares = units.weight / units.weight.sum()
+    prepared = prepare(space, units, levels)
     draws: dict[str, list[float]] = {}
     for _ in range(replicates):
         weight = rng.multinomial(total, shares).astype(np.float64)
-        for name, value in figures(space, units, levels, weight).items():
+        for name, value in compute(prepared, weight).items():
             if name not in COUNTS:
                 draws.setdefault(name, []).append(value)
     tail = (1 - confidence) / 2 * 100
