@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 
 from derm_onto import hierarchy
 from derm_onto.evaluation import evaluate, plots, report
-from derm_onto.evaluation.scores import level_members, level_probabilities, softmax
+from derm_onto.evaluation.scores import (
+    argmax_columns,
+    level_members,
+    level_probabilities,
+    softmax,
+)
 from derm_onto.evaluation.space import HierarchySpace
 from derm_onto.jsonio import load
 from derm_onto.labels import LabelPlan
@@ -192,6 +197,32 @@ def test_distance_table_is_symmetric_and_equals_hierarchy():
     for a in NODES:
         for b in NODES:
             assert SPACE.distance[SPACE.index[a], SPACE.index[b]] == hierarchy.distance(GRAPH, a, b)
+
+
+def test_tables_equal_hierarchy_on_the_bundled_ontology():
+    from derm_onto.resources import bundled_ontology_path
+
+    space = HierarchySpace(load(bundled_ontology_path()))
+    reference = np.array(hierarchy.distance_matrix(space.graph, space.nodes))
+    assert (space.distance == reference).all()
+    depth = hierarchy.depth(space.graph)
+    rng = np.random.default_rng(0)
+    for i, j in rng.integers(0, len(space.nodes), size=(200, 2)).tolist():
+        a, b = space.nodes[i], space.nodes[j]
+        lcas = hierarchy.lowest_common_ancestors(space.graph, a, b)
+        assert space.lca_depth[i, j] == max((depth[c] for c in lcas), default=0)
+        common = set(hierarchy.ancestors(space.graph, a, reflexive=True)) & set(
+            hierarchy.ancestors(space.graph, b, reflexive=True)
+        )
+        assert space.shared[i, j] == len(common)
+
+
+@SETTINGS
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 9))
+def test_argmax_columns_equals_numpy(seed, rows, columns):
+    rng = np.random.default_rng(seed)
+    matrix = rng.integers(0, 3, size=(rows, columns)).astype(float)  # many ties
+    assert argmax_columns(matrix).tolist() == matrix.argmax(axis=0).tolist()
 
 
 @SETTINGS
