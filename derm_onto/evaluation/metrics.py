@@ -66,7 +66,12 @@ class Units:
             return cls(empty, empty, np.zeros(0))
         size = int(max(truth.max(), pred.max())) + 1
         keys = truth.astype(np.int64) * size + pred
-        unique, counts = np.unique(keys, return_counts=True)
+        if size * size <= 1 << 22:  # a counting pass beats sorting the rows
+            per_key = np.bincount(keys, minlength=size * size)
+            unique = np.flatnonzero(per_key)
+            counts = per_key[unique]
+        else:
+            unique, counts = np.unique(keys, return_counts=True)
         return cls(
             (unique // size).astype(np.int32),
             (unique % size).astype(np.int32),
@@ -96,10 +101,13 @@ def flat_scores(matrix: Any) -> dict[str, float]:
     """
     import numpy as np
 
-    total = matrix.sum()
-    diag = np.diag(matrix)
-    support = matrix.sum(axis=1)
-    predicted = matrix.sum(axis=0)
+    return class_scores(np.diag(matrix), matrix.sum(axis=1), matrix.sum(axis=0))
+
+
+def class_scores(diag: Any, support: Any, predicted: Any) -> dict[str, float]:
+    """Accuracy, balanced accuracy and macro F1 from per-class hits, truth counts and
+    prediction counts (all a confusion matrix is needed for)."""
+    total = support.sum()
     present = support > 0
     both = (support + predicted) > 0
     recall = diag[present] / support[present]
@@ -121,7 +129,8 @@ class Prepared:
     a figure is a dot product with the weights (and a bootstrap replicate costs only that)."""
 
     columns: dict[str, Any]
-    keys: dict[str, tuple[Any, int]]  # name prefix -> (truth * classes + prediction, classes)
+    # name prefix -> (truth class, predicted class, hit (0/1 float), number of classes)
+    keys: dict[str, tuple[Any, Any, Any, int]]
 
 
 def prepare(space: HierarchySpace, units: Units, levels: Sequence[int]) -> Prepared:
@@ -141,28 +150,39 @@ def prepare(space: HierarchySpace, units: Units, levels: Sequence[int]) -> Prepa
     for k in sorted(units.top_hit):
         columns[f"top_k.{k}.accuracy"] = np.asarray(units.top_hit[k], dtype=f64)
         columns[f"top_k.{k}.mean_distance"] = np.asarray(units.top_distance[k], dtype=f64)
-    keys: dict[str, tuple[Any, int]] = {}
+    keys: dict[str, tuple[Any, Any, Any, int]] = {}
     for level in levels:
         codes = space.level_code[level]
         size = len(space.level_classes[level])
-        truth_codes = codes[t].astype(np.int64)
-        keys[f"levels.{level}"] = (truth_codes * size + codes[p], size)
-        for mode, per_level in units.level_pred.items():
-            keys[f"zero_shot.{mode}.{level}"] = (truth_codes * size + per_level[level], size)
+        truth_codes = codes[t]
+        preds = {"levels": codes[p]}
+        preds.update({f"zero_shot.{m}": per[level] for m, per in units.level_pred.items()})
+        for prefix, pred_codes in preds.items():
+            hit = (truth_codes == pred_codes).astype(f64)
+            keys[f"{prefix}.{level}"] = (truth_codes, pred_codes, hit, size)
     return Prepared(columns, keys)
+
+
+def _level_scores(key: tuple[Any, Any, Any, int], weight: Any) -> dict[str, float]:
+    import numpy as np
+
+    truth, pred, hit, size = key
+    return class_scores(
+        np.bincount(truth, weights=weight * hit, minlength=size),
+        np.bincount(truth, weights=weight, minlength=size),
+        np.bincount(pred, weights=weight, minlength=size),
+    )
 
 
 def compute(prepared: Prepared, weight: Any) -> dict[str, float]:
     """Every figure for one weighting of the units, as a flat dict of dotted names."""
-    import numpy as np
 
     c, w = prepared.columns, weight
     total = float(w.sum())
     out: dict[str, float] = {"n": total, "accuracy": _ratio(float(w @ c["exact"]), total)}
-    for prefix, (keys, size) in prepared.keys.items():
+    for prefix, key in prepared.keys.items():
         if prefix.startswith("levels."):
-            matrix = np.bincount(keys, weights=w, minlength=size * size).reshape(size, size)
-            for name, value in flat_scores(matrix).items():
+            for name, value in _level_scores(key, w).items():
                 out[f"{prefix}.{name}"] = value
     shared = float(w @ c["shared"])
     precision = _ratio(shared, float(w @ c["pred_size"]))
@@ -178,10 +198,9 @@ def compute(prepared: Prepared, weight: Any) -> dict[str, float]:
     for name, column in c.items():
         if name.startswith("top_k."):
             out[name] = _ratio(float(w @ column), total)
-    for prefix, (keys, size) in prepared.keys.items():
+    for prefix, key in prepared.keys.items():
         if prefix.startswith("zero_shot."):
-            matrix = np.bincount(keys, weights=w, minlength=size * size).reshape(size, size)
-            for name, value in flat_scores(matrix).items():
+            for name, value in _level_scores(key, w).items():
                 out[f"{prefix}.{name}"] = value
     return out
 
