@@ -64,14 +64,19 @@ def level_chart(result: EvaluationResult) -> bytes:
             ]
             errors = np.clip(np.array([lo, hi]), 0, None)
         axes.bar(
-            x + (i - 1) * width, values, width, yerr=errors, capsize=3, label=name.replace("_", " ")
+            x + (i - 1) * width,
+            values,
+            width,
+            yerr=errors,
+            capsize=3,
+            label=name.replace("_", " ").replace("f1", "F1"),
         )
     ticks = [f"{lv}: {space.level_name(lv)}" if space else str(lv) for lv in levels]
     axes.set_xticks(x, ticks)
     axes.set_ylim(0, 1.05)
     axes.set_ylabel("score")
     axes.set_title(f"Per-level figures (n = {result.n})")
-    axes.legend(loc="lower left", fontsize="small")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize="small")
     axes.grid(axis="y", alpha=0.3)
     data = _png(figure)
     plt.close(figure)
