@@ -292,6 +292,28 @@ def test_logits_need_softmax_for_zero_shot():
     assert soft.figures["top_k.1.accuracy"] == bare.figures["top_k.1.accuracy"]
 
 
+def test_dag_class_counts_once_toward_each_level_class_above_it():
+    codes = np.array([SPACE.code("psoriatic nail dystrophy"), SPACE.code("melanoma")])
+    probs_t = np.array([[0.6], [0.4]])  # classes x rows
+    level_one = level_probabilities(level_members(SPACE, codes)[1], probs_t)[:, 0]
+    by_id = dict(zip(SPACE.level_classes[1], level_one.tolist(), strict=True))
+    assert by_id == pytest.approx({ids.SKIN_DISEASE: 0.6, ids.NAIL_DISEASE: 0.6, ids.NEOPLASM: 0.4})
+    # at level 3 it counts under psoriasis and as itself (carried down), never twice
+    level_three = level_probabilities(level_members(SPACE, codes)[3], probs_t)[:, 0]
+    by_id = dict(zip(SPACE.level_classes[3], level_three.tolist(), strict=True))
+    assert by_id[ids.PSORIASIS] == 0.6 and by_id[ids.PSORIATIC_NAIL_DYSTROPHY] == 0.6
+    assert sum(level_three) == pytest.approx(1.6)
+
+
+def test_non_finite_scores_are_an_error():
+    from derm_onto.errors import DermOntoError
+
+    bad = PROBS.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(DermOntoError, match="score row 3"):
+        evaluate(ONTO, TRUTH, scores_matrix=bad, classes=CLASSES, space=SPACE)
+
+
 @SETTINGS
 @given(st.integers(0, 2**32 - 1), st.integers(1, 4))
 def test_top_k_equals_a_per_row_reference(seed, k):

@@ -149,9 +149,11 @@ def evaluate(
     ``classes`` in column order) against ``truth``.
 
     ``truth`` and ``pred`` are sequences (or pyarrow arrays) of ids or any text the matcher
-    resolves. Values that do not resolve to exactly one condition raise
-    :class:`~derm_onto.errors.DermOntoError` (``unknown="error"``) or leave their rows out
-    (``"drop"``); either way they are counted in ``result.unresolved``.
+    resolves. ``softmax`` turns score rows into probabilities (of ``scores / temperature``);
+    without it, zero-shot figures need rows that already are probabilities. Values that do
+    not resolve to exactly one condition raise :class:`~derm_onto.errors.DermOntoError`
+    (``unknown="error"``) or leave their rows out (``"drop"``); either way they are counted
+    in ``result.unresolved``.
     """
     space = space or HierarchySpace(ontology)
     unresolved = {"truth": Unresolved()}
@@ -197,6 +199,7 @@ def _evaluate_codes(
     unresolved: dict[str, Unresolved],
     columns: dict[str, str],
     classes_source: str = "class list",
+    scores_source: str = "scores",
 ) -> EvaluationResult:
     import numpy as np
 
@@ -234,6 +237,7 @@ def _evaluate_codes(
             use_softmax=softmax,
             temperature=temperature,
             notes=notes,
+            source=scores_source,
         )
     else:
         units = metrics.Units.from_pairs(t[keep], p[keep])
@@ -336,6 +340,7 @@ def evaluate_table(
         unresolved=unresolved,
         columns={"truth": truth_column, "pred": pred_column or ""},
         classes_source=str(classes_path),
+        scores_source=str(scores_path),
     )
 
 

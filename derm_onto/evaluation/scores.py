@@ -198,10 +198,12 @@ def score_units(
     use_softmax: bool = False,
     temperature: float = 1.0,
     notes: list[str] | None = None,
+    source: str = "scores",
 ) -> Units:
     """Per-row units from a score matrix: top-1 prediction, top-k and zero-shot results.
 
-    ``scores`` rows align with ``truth`` (node codes, all resolved).
+    ``scores`` rows align with ``truth`` (node codes, all resolved); rows that are not
+    finite raise :class:`~derm_onto.errors.DermOntoError` naming ``source``.
     """
     import numpy as np
 
@@ -227,6 +229,10 @@ def score_units(
     for start in range(0, n, CHUNK):
         end = min(start + CHUNK, n)
         block = np.asarray(scores[start:end], dtype=np.float64)
+        finite = np.isfinite(block).all(axis=1)
+        if not finite.all():
+            row = start + int(np.flatnonzero(~finite)[0])
+            raise DermOntoError(f"{source}: score row {row} (0-based) is not finite (NaN or inf)")
         if use_softmax:
             block = softmax(block, temperature)
         elif zero_shot and not is_probability(block):
