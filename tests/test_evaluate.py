@@ -543,3 +543,20 @@ def test_cli_unknown_drop_reports_counts(runner, tmp_path):
     data = json.loads(out.stdout)
     assert data["n"] == 1 and data["unresolved"]["truth"]["rows"] == 1
     assert "1 rows with unresolved truth" in out.stderr
+
+
+def test_cli_parquet_table_with_nulls(runner, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    truth = pa.array(["melanoma", "psoriasis", "BCC"])
+    pred = pa.array(["melanoma", None, "melanoma"])
+    pq.write_table(pa.table({"truth": truth, "pred": pred}), path)
+    out = cli(
+        runner, "evaluate", str(path), "--truth", "truth", "--pred", "pred", "--unknown", "drop"
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["n"] == 2 and data["accuracy"] == 0.5
+    assert data["unresolved"]["pred"] == {"rows": 1, "values": {" (empty)": 1}}
