@@ -7,6 +7,13 @@
 * ``severity.png``: how far mistakes land (rows per tree distance).
 
 PNGs carry no timestamp or software version, so the same result gives the same bytes.
+
+>>> from derm_onto.jsonio import load
+>>> from derm_onto.resources import bundled_ontology_path
+>>> from derm_onto.evaluation import evaluate
+>>> result = evaluate(load(bundled_ontology_path()), ["melanoma"], ["BCC"], levels=(1, 2))
+>>> sorted(make_plots(result, 2))
+['confusion_level_2.png', 'levels.png', 'severity.png']
 """
 
 from __future__ import annotations
