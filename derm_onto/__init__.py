@@ -22,6 +22,7 @@ _EXPORTS = {
     "Condition": "derm_onto.model",
     "DermOntoError": "derm_onto.errors",
     "DisjointGroup": "derm_onto.model",
+    "EvaluationResult": "derm_onto.evaluation",
     "Finding": "derm_onto.model",
     "FindingCategory": "derm_onto.model",
     "Ontology": "derm_onto.model",
@@ -34,6 +35,7 @@ _EXPORTS = {
     "bundled_ontology_path": "derm_onto.resources",
     "dump": "derm_onto.jsonio",
     "dumps": "derm_onto.jsonio",
+    "evaluate": "derm_onto.evaluation",
     "load": "derm_onto.jsonio",
     "validate_document": "derm_onto.validate",
     "validate_file": "derm_onto.validate",
@@ -45,6 +47,7 @@ __all__ = [
     "Condition",
     "DermOntoError",
     "DisjointGroup",
+    "EvaluationResult",
     "Finding",
     "FindingCategory",
     "Ontology",
@@ -58,6 +61,7 @@ __all__ = [
     "bundled_ontology_path",
     "dump",
     "dumps",
+    "evaluate",
     "load",
     "validate_document",
     "validate_file",
@@ -70,6 +74,7 @@ if TYPE_CHECKING:
         OntologyValidationError,
         UnknownTermError,
     )
+    from derm_onto.evaluation import EvaluationResult, evaluate
     from derm_onto.jsonio import dump, dumps, load
     from derm_onto.model import (
         Concept,
