@@ -210,6 +210,29 @@ def to_obo_doc(ontology: Ontology) -> fastobo.doc.OboDoc:
     return fastobo.doc.OboDoc(_header(ontology, subsets), frames)
 
 
+def register_formats() -> None:
+    """Add ``obo``, ``obographs`` and ``sssom`` to the format registry
+    (:mod:`derm_onto.formats`), so ``export --format obo|obographs|sssom`` and ``-o x.obo``
+    find them. Safe to call more than once."""
+    import importlib
+
+    formats = importlib.import_module("derm_onto.formats")
+    from derm_onto.obographs import dumps_obographs
+    from derm_onto.sssom import dumps_sssom
+
+    for name, extensions, description, writer in (
+        ("obo", (".obo",), "OBO 1.4 flat file", dumps_obo),
+        (
+            "obographs",
+            (".obographs.json", ".obo.json"),
+            "OBO Graphs JSON",
+            dumps_obographs,
+        ),
+        ("sssom", (".sssom.tsv",), "xrefs as an SSSOM mapping set (TSV)", dumps_sssom),
+    ):
+        formats.register(formats.Serializer(name, extensions, description, writer), replace=True)
+
+
 def dumps_obo(ontology: Ontology) -> bytes:
     """The ontology as OBO 1.4 text (UTF-8), byte-identical for the same model.
 
@@ -219,7 +242,7 @@ def dumps_obo(ontology: Ontology) -> bytes:
     ...                 conditions=(Condition(id="DEMO:0000001", label="basal cell carcinoma",
     ...                     definition="A skin cancer.", definition_xrefs=("PMID:1",),
     ...                     synonyms=(Synonym("BCC", SynonymType.ABBREVIATION),)),))
-    >>> print(dumps_obo(onto).decode().split("[Term]")[1].strip())
+    >>> print(dumps_obo(onto).decode().split("[Term]")[1].split("[Typedef]")[0].strip())
     id: DEMO:0000001
     name: basal cell carcinoma
     namespace: condition

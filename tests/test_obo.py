@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import shutil
 import subprocess
 import warnings
 from pathlib import Path
@@ -162,7 +161,6 @@ def test_obo_is_deterministic(rich: Ontology) -> None:
     assert dumps_obo(rich) == dumps_obo(shuffled)
 
 
-@pytest.mark.skipif(shutil.which("runoak") is None, reason="oaklib's runoak is not installed")
 def test_runoak_simpleobo_answers_ancestors(tiny: Ontology, tmp_path: Path) -> None:
     path = tmp_path / "tiny.obo"
     path.write_bytes(dumps_obo(tiny))
@@ -179,7 +177,8 @@ def test_runoak_simpleobo_answers_ancestors(tiny: Ontology, tmp_path: Path) -> N
 
 
 def test_oak_simpleobo_counts_and_search(exported: Any) -> None:
-    oaklib = pytest.importorskip("oaklib")
+    import oaklib
+
     onto, path = exported
     adapter = oaklib.get_adapter(f"simpleobo:{path}")
     entities = set(adapter.entities(filter_obsoletes=False))
@@ -264,7 +263,6 @@ def test_obographs_read_by_pronto_with_equal_counts(exported: Any, tmp_path: Pat
 
 
 def test_obographs_loads_into_oak_datamodel(exported: Any, tmp_path: Path) -> None:
-    pytest.importorskip("oaklib")
     from linkml_runtime.loaders import json_loader
     from oaklib.datamodels.obograph import GraphDocument
 
