@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "derm_onto.cli.sparql",
     "derm_onto.cli.train",
     "derm_onto.cli.diff",
+    "derm_onto.cli.obo",
 )
 
 
