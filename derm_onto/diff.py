@@ -190,6 +190,11 @@ def _md(text: str) -> str:
     return text.translate(_MARKDOWN_SPECIALS).replace("\n", " ")
 
 
+def _code(text: str) -> str:
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text.replace(chr(10), ' ')}{fence}"
+
+
 def _value(value: Value, names: dict[str, str]) -> str:
     if value is None:
         return "(none)"
@@ -209,7 +214,7 @@ def to_markdown(
     ``names`` maps ids to labels, to name the parents of moved terms.
 
     >>> print(to_markdown([Change(ChangeKind.RELABELLED, "X:1", "b", "a", "b")]))
-    ## Ontology diff: old → new
+    ## Ontology diff: `old` → `new`
     <BLANKLINE>
     | change | terms |
     | --- | ---: |
@@ -221,7 +226,7 @@ def to_markdown(
     <BLANKLINE>
     """
     names = names or {}
-    lines = [f"## Ontology diff: {_md(old_name)} → {_md(new_name)}", ""]
+    lines = [f"## Ontology diff: {_code(old_name)} → {_code(new_name)}", ""]
     if not changes:
         lines.append("No changes.")
         return "\n".join(lines) + "\n"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from derm_onto.errors import RenderError
-from derm_onto.model import Ontology
+from derm_onto.model import Kind, Ontology
 
 Format = Literal["svg", "png", "html"]
 FORMATS: tuple[Format, ...] = ("svg", "png", "html")
@@ -43,9 +43,15 @@ class Subtree:
         return [c for p, c in self.edges if p == node]
 
 
-def subtree(ontology: Ontology, starts: Sequence[str] | None, depth: int | None = None) -> Subtree:
+def subtree(
+    ontology: Ontology,
+    starts: Sequence[str] | None,
+    depth: int | None = None,
+    kind: Kind = "conditions",
+) -> Subtree:
     """The nodes within ``depth`` levels under ``starts`` (all roots when None), with the
-    edges among them; children ordered by label then id.
+    edges among them; children ordered by label then id. ``kind`` picks the hierarchy
+    (conditions, or the concept vocabulary's own ``parents``).
 
     >>> from derm_onto.model import Condition, Ontology
     >>> onto = Ontology(id="d", title="D", base_iri="https://example.org/d/", prefixes={},
@@ -57,11 +63,11 @@ def subtree(ontology: Ontology, starts: Sequence[str] | None, depth: int | None 
     """
     from derm_onto import hierarchy
 
-    graph = hierarchy.build_graph(ontology)
-    graph.remove_nodes_from([t.id for t in ontology.conditions if t.obsolete])
+    graph = hierarchy.build_graph(ontology, kind)
+    graph.remove_nodes_from([t.id for t in ontology.entries(kind) if t.obsolete])
     for start in starts or ():
         if start not in graph:
-            raise RenderError(f"{start!r} is not a condition in the hierarchy (or is obsolete)")
+            raise RenderError(f"{start!r} is not one of the {kind} (or is obsolete)")
 
     def order(ids: list[str]) -> list[str]:
         return sorted(ids, key=lambda n: (graph.nodes[n]["label"], n))
@@ -247,9 +253,10 @@ def render(
     starts: Sequence[str] | None,
     depth: int | None,
     fmt: Format,
+    kind: Kind = "conditions",
 ) -> bytes:
     """The picture of the subtree in ``fmt`` (svg, png or html)."""
-    part = subtree(ontology, starts, depth)
+    part = subtree(ontology, starts, depth, kind)
     if fmt == "html":
         return render_html(ontology, part)
     return render_graphviz(ontology, part, fmt)

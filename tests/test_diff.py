@@ -115,7 +115,7 @@ def test_random_relabels_and_moves_are_found(data: st.DataObject, tiny: Ontology
 def test_markdown_lists_every_change(tiny: Ontology) -> None:
     changes = diff(tiny, release(tiny))
     text = to_markdown(changes, "v1", "v2", {t.id: t.label for t in tiny.terms()})
-    assert text.startswith("## Ontology diff: v1 → v2")
+    assert text.startswith("## Ontology diff: `v1` → `v2`")
     for kind, term_id in EXPECTED:
         assert f"| {kind.value} |" in text
         assert f"`{term_id}`" in text

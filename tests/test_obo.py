@@ -289,3 +289,40 @@ def test_obographs_obsolete_and_definition_sources(rich: Ontology) -> None:
     psoriasis = nodes[rich.expand(ids.PSORIASIS)]["meta"]["definition"]
     assert psoriasis["xrefs"] == ["ICD10CM:L40.9", "PMID:12345"]
     assert json.loads(dumps_obographs(rich)) == to_obographs(rich)
+
+
+def test_register_formats_adds_three_serializers(
+    rich: Ontology, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook the format registry calls: a stand-in registry records what it gets."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from derm_onto.obo import register_formats
+
+    @dataclass(frozen=True)
+    class Serializer:
+        name: str
+        extensions: tuple[str, ...]
+        description: str
+        write: Any
+
+    registered: dict[str, Serializer] = {}
+
+    def register(serializer: Serializer, *, replace: bool = False) -> Serializer:
+        assert replace or serializer.name not in registered
+        registered[serializer.name] = serializer
+        return serializer
+
+    fake = types.ModuleType("derm_onto.formats")
+    fake.Serializer = Serializer  # type: ignore[attr-defined]
+    fake.register = register  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "derm_onto.formats", fake)
+    register_formats()
+    register_formats()  # idempotent
+    assert sorted(registered) == ["obo", "obographs", "sssom"]
+    assert registered["obo"].extensions == (".obo",)
+    assert registered["obo"].write(rich) == dumps_obo(rich)
+    assert json.loads(registered["obographs"].write(rich)) == to_obographs(rich)
+    assert registered["sssom"].write(rich).startswith(b"#curie_map:")

@@ -19,7 +19,7 @@ from derm_onto import hierarchy
 from derm_onto.cli import main
 from derm_onto.errors import RenderError
 from derm_onto.jsonio import load
-from derm_onto.model import Ontology
+from derm_onto.model import Kind, Ontology
 from derm_onto.render import render, render_graphviz, subtree
 from derm_onto.resources import bundled_ontology_path
 from tests import ids
@@ -27,10 +27,12 @@ from tests import ids
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def expected_nodes(onto: Ontology, start: str | None, depth: int | None) -> set[str]:
-    """Reference: every live condition within depth-1 edges below the start (or roots)."""
-    graph = hierarchy.build_graph(onto)
-    graph.remove_nodes_from([c.id for c in onto.conditions if c.obsolete])
+def expected_nodes(
+    onto: Ontology, start: str | None, depth: int | None, kind: Kind = "conditions"
+) -> set[str]:
+    """Reference: every live entry within depth-1 edges below the start (or roots)."""
+    graph = hierarchy.build_graph(onto, kind)
+    graph.remove_nodes_from([c.id for c in onto.entries(kind) if c.obsolete])
     starts = [start] if start else hierarchy.roots(graph)
     found: set[str] = set()
     for s in starts:
@@ -91,6 +93,14 @@ def test_svg_of_the_bundled_ontology(bundled: Ontology) -> None:
     data = render(bundled, [malignant], 3, "svg")
     assert set(svg_nodes(data)) == expected_nodes(bundled, malignant, 3)
     assert render(bundled, [malignant], 3, "svg") == data  # deterministic
+
+
+def test_concept_hierarchy(bundled: Ontology) -> None:
+    vascular = next(c.id for c in bundled.concepts if c.label == "vascular structures")
+    data = render(bundled, [vascular], None, "svg", kind="concepts")
+    nodes = set(svg_nodes(data))
+    assert nodes == expected_nodes(bundled, vascular, None, "concepts")
+    assert len(nodes) > 1
 
 
 def test_png_is_a_picture(tiny: Ontology) -> None:

@@ -7,10 +7,15 @@ The OBO, OBO Graphs and SSSOM exports are formats of ``export`` (see
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from derm_onto.cli._common import ONTOLOGY_OPTION, OUTPUT_OPTION, load_ontology
+
+if TYPE_CHECKING:
+    from derm_onto.model import Kind
+    from derm_onto.render import Format
 
 
 @click.command()
@@ -20,6 +25,13 @@ from derm_onto.cli._common import ONTOLOGY_OPTION, OUTPUT_OPTION, load_ontology
     "--depth", type=click.IntRange(min=1), help="Levels to draw (a start term is level 1)."
 )
 @OUTPUT_OPTION
+@click.option(
+    "--kind",
+    type=click.Choice(["conditions", "concepts", "findings"]),
+    default="conditions",
+    show_default=True,
+    help="Which hierarchy to draw.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -32,6 +44,7 @@ def render(
     ontology_path: Path | None,
     depth: int | None,
     output: Path,
+    kind: str,
     fmt: str | None,
 ) -> None:
     """Draw the hierarchy under TERMs (default: all of it) as SVG or PNG (graphviz), or as
@@ -45,9 +58,10 @@ def render(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="-o/--output") from None
     onto = load_ontology(ontology_path)
-    starts = [resolve_term(onto, t) for t in terms] or None
-    write_or_echo(render(onto, starts, depth, chosen), output)  # type: ignore[arg-type]
-    drawn = len(subtree(onto, starts, depth).nodes)
+    which = cast("Kind", kind)
+    starts = [resolve_term(onto, t, which) for t in terms] or None
+    write_or_echo(render(onto, starts, depth, cast("Format", chosen), which), output)
+    drawn = len(subtree(onto, starts, depth, which).nodes)
     click.echo(f"{output}: {drawn} terms", err=True)
 
 
