@@ -156,9 +156,10 @@ def test_obo_carries_sources_obsolete_and_abbreviations(rich: Ontology, tmp_path
     assert {s.id for s in parsed.synonym_types()} == {"OMO:0003000"}
 
 
-def test_obo_is_deterministic(rich: Ontology) -> None:
+def test_obo_and_obographs_are_deterministic(rich: Ontology) -> None:
     shuffled = dataclasses.replace(rich, conditions=tuple(reversed(rich.conditions)))
     assert dumps_obo(rich) == dumps_obo(shuffled)
+    assert dumps_obographs(rich) == dumps_obographs(shuffled)
 
 
 def test_runoak_simpleobo_answers_ancestors(tiny: Ontology, tmp_path: Path) -> None:
