@@ -6,6 +6,8 @@ in this order:
 =====================  ======================================================================
 change                 meaning
 =====================  ======================================================================
+``ontology_changed``   a header field (``field``: title, version, prefixes, levels, disjoint
+                       groups, ...) changed; these come first, with an empty id
 ``added``              the id is new
 ``removed``            the id is gone (ids should be obsoleted, never removed)
 ``obsoleted``          the term became obsolete (``new`` names its replacement, if any)
@@ -17,8 +19,13 @@ change                 meaning
 ``synonym_removed``    a synonym disappeared
 ``xref_added``         an xref appeared
 ``xref_removed``       an xref disappeared
+``features_changed``   the typical concepts or findings changed (``field``)
+``other_changed``      any other field changed (``field``: kind, category, provenance,
+                       replaced_by, consider)
 =====================  ======================================================================
 
+Fields are compared in canonical form (lists as sets), so the diff is empty exactly when
+the two files are the same ontology (``derm-onto lint --fix`` would write the same bytes).
 A term that is added or removed reports only that. Changes are sorted by id, then by the
 order above, so the report of the same two files is always the same.
 
@@ -49,6 +56,7 @@ from derm_onto.model import Ontology, Term
 class ChangeKind(StrEnum):
     """Kinds of change, in report order."""
 
+    ONTOLOGY_CHANGED = "ontology_changed"
     ADDED = "added"
     REMOVED = "removed"
     OBSOLETED = "obsoleted"
@@ -60,6 +68,8 @@ class ChangeKind(StrEnum):
     SYNONYM_REMOVED = "synonym_removed"
     XREF_ADDED = "xref_added"
     XREF_REMOVED = "xref_removed"
+    FEATURES_CHANGED = "features_changed"
+    OTHER_CHANGED = "other_changed"
 
 
 _ORDER = {kind: n for n, kind in enumerate(ChangeKind)}
@@ -70,18 +80,20 @@ Value = str | tuple[str, ...] | None
 @dataclass(frozen=True, slots=True)
 class Change:
     """One change of one term. ``label`` is the term's label in the new version (the old
-    one when it was removed); ``old``/``new`` hold what changed (text, or sorted ids)."""
+    one when it was removed); ``old``/``new`` hold what changed (text, or sorted ids);
+    ``field`` names the field for the ``*_changed`` kinds that cover several."""
 
     change: ChangeKind
     id: str
     label: str
     old: Value = None
     new: Value = None
+    field: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists, absent values are left out)."""
         out: dict[str, Any] = {"change": self.change.value, "id": self.id, "label": self.label}
-        for key, value in (("old", self.old), ("new", self.new)):
+        for key, value in (("old", self.old), ("new", self.new), ("field", self.field)):
             if value is not None:
                 out[key] = list(value) if isinstance(value, tuple) else value
         return out
@@ -131,20 +143,71 @@ def _term_changes(old: Term, new: Term) -> list[Change]:
     return changes
 
 
+#: canonical term fields the specific change kinds above already report
+_REPORTED = {"id", "label", "parents", "synonyms", "definition", "definition_xrefs", "xrefs"}
+_FEATURES = ("concepts", "findings")
+
+
+def _as_value(value: Any) -> Value:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _field_changes(
+    old: dict[str, Any], new: dict[str, Any], term: Term, kinds: tuple[str, str]
+) -> list[Change]:
+    """features_changed / other_changed from two canonical term dicts."""
+    changes = []
+    if kinds[0] != kinds[1]:
+        changes.append(Change(ChangeKind.OTHER_CHANGED, term.id, term.label, *kinds, "kind"))
+    obsoleted = bool(old.get("obsolete")) != bool(new.get("obsolete"))
+    for key in sorted((old.keys() | new.keys()) - _REPORTED - {"obsolete"}):
+        if old.get(key) == new.get(key) or (key == "replaced_by" and obsoleted):
+            continue
+        kind = ChangeKind.FEATURES_CHANGED if key in _FEATURES else ChangeKind.OTHER_CHANGED
+        changes.append(
+            Change(kind, term.id, term.label, _as_value(old.get(key)), _as_value(new.get(key)), key)
+        )
+    return changes
+
+
+def _entries(document: dict[str, Any], ontology: Ontology) -> dict[str, tuple[str, Any, Term]]:
+    from derm_onto.model import KINDS
+
+    return {
+        entry["id"]: (kind, entry, ontology.term(entry["id"]))
+        for kind in KINDS
+        for entry in document.get(kind, [])
+    }
+
+
 def diff(old: Ontology, new: Ontology) -> list[Change]:
     """Every change from ``old`` to ``new``, sorted by id then kind (empty when equal)."""
-    old_terms = {t.id: t for t in old.terms()}
-    new_terms = {t.id: t for t in new.terms()}
+    from derm_onto.jsonio import to_dict
+    from derm_onto.model import KINDS
+
+    old_doc, new_doc = to_dict(old), to_dict(new)
     changes: list[Change] = []
+    for key in sorted((old_doc.keys() | new_doc.keys()) - set(KINDS)):
+        if old_doc.get(key) != new_doc.get(key):
+            was, now = _as_value(old_doc.get(key)), _as_value(new_doc.get(key))
+            changes.append(Change(ChangeKind.ONTOLOGY_CHANGED, "", key, was, now, key))
+    old_terms, new_terms = _entries(old_doc, old), _entries(new_doc, new)
     for term_id in sorted(old_terms.keys() | new_terms.keys()):
-        before, after = old_terms.get(term_id), new_terms.get(term_id)
-        if before is None and after is not None:
-            changes.append(Change(ChangeKind.ADDED, term_id, after.label))
-        elif after is None and before is not None:
-            changes.append(Change(ChangeKind.REMOVED, term_id, before.label))
-        elif before is not None and after is not None and before != after:
-            changes += _term_changes(before, after)
-    changes.sort(key=lambda c: (c.id, _ORDER[c.change]))
+        if term_id not in old_terms:
+            changes.append(Change(ChangeKind.ADDED, term_id, new_terms[term_id][2].label))
+        elif term_id not in new_terms:
+            changes.append(Change(ChangeKind.REMOVED, term_id, old_terms[term_id][2].label))
+        else:
+            old_kind, old_entry, before = old_terms[term_id]
+            new_kind, new_entry, after = new_terms[term_id]
+            if (old_kind, old_entry) != (new_kind, new_entry):
+                changes += _term_changes(before, after)
+                changes += _field_changes(old_entry, new_entry, after, (old_kind, new_kind))
+    changes.sort(key=lambda c: (c.id, _ORDER[c.change], c.field or ""))
     return changes
 
 
@@ -170,6 +233,7 @@ def to_json(changes: Sequence[Change], old_name: str = "old", new_name: str = "n
 
 
 _TITLES = {
+    ChangeKind.ONTOLOGY_CHANGED: "Ontology header",
     ChangeKind.ADDED: "Added terms",
     ChangeKind.REMOVED: "Removed terms",
     ChangeKind.OBSOLETED: "Obsoleted terms",
@@ -181,6 +245,8 @@ _TITLES = {
     ChangeKind.SYNONYM_REMOVED: "Removed synonyms",
     ChangeKind.XREF_ADDED: "Added xrefs",
     ChangeKind.XREF_REMOVED: "Removed xrefs",
+    ChangeKind.FEATURES_CHANGED: "Changed typical concepts and findings",
+    ChangeKind.OTHER_CHANGED: "Other changes",
 }
 
 _MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
@@ -216,7 +282,7 @@ def to_markdown(
     >>> print(to_markdown([Change(ChangeKind.RELABELLED, "X:1", "b", "a", "b")]))
     ## Ontology diff: `old` → `new`
     <BLANKLINE>
-    | change | terms |
+    | change | count |
     | --- | ---: |
     | relabelled | 1 |
     <BLANKLINE>
@@ -230,7 +296,7 @@ def to_markdown(
     if not changes:
         lines.append("No changes.")
         return "\n".join(lines) + "\n"
-    lines += ["| change | terms |", "| --- | ---: |"]
+    lines += ["| change | count |", "| --- | ---: |"]
     lines += [f"| {kind} | {count} |" for kind, count in summary(changes).items()]
     for kind in ChangeKind:
         group = [c for c in changes if c.change is kind]
@@ -239,6 +305,10 @@ def to_markdown(
         lines += ["", f"### {_TITLES[kind]} ({len(group)})", ""]
         for c in group:
             head = f"- `{c.id}` {_md(c.label)}"
+            if kind is ChangeKind.ONTOLOGY_CHANGED:
+                head = f"- {_md(c.label)}"
+            elif c.field:
+                head = f"{head} ({_md(c.field)})"
             if kind in (ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.UNOBSOLETED):
                 lines.append(head)
             elif kind is ChangeKind.OBSOLETED:

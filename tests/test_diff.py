@@ -12,8 +12,16 @@ from hypothesis import strategies as st
 
 from derm_onto.cli import main
 from derm_onto.diff import ChangeKind, diff, summary, to_markdown
-from derm_onto.jsonio import dump
-from derm_onto.model import Condition, Ontology, Synonym, SynonymType, Term
+from derm_onto.jsonio import dump, dumps
+from derm_onto.model import (
+    Concept,
+    ConceptCategory,
+    Condition,
+    Ontology,
+    Synonym,
+    SynonymType,
+    Term,
+)
 from tests import ids
 
 NEW_ID = "TINY:0000050"
@@ -165,3 +173,53 @@ def test_cli_trouble_exits_2_with_one_line(tiny: Ontology, tmp_path: Path) -> No
     assert len(result.stderr.strip().splitlines()) == 1
     missing = CliRunner().invoke(main, ["diff", str(good), str(tmp_path / "none.json")])
     assert missing.exit_code == 2
+
+
+# -- every field counts ---------------------------------------------------------------
+
+FIELD_EDITS = [
+    (ids.PSORIASIS, {"concepts": (ids.PAPULE,)}, ChangeKind.FEATURES_CHANGED, "concepts"),
+    (ids.PSORIASIS, {"findings": ()}, ChangeKind.FEATURES_CHANGED, "findings"),
+    (ids.PAPULE, {"category": ConceptCategory.COLOUR}, ChangeKind.OTHER_CHANGED, "category"),
+    (ids.NEVUS, {"provenance": ("Mole",)}, ChangeKind.OTHER_CHANGED, "provenance"),
+    (ids.NEVUS, {"consider": (ids.MELANOMA,)}, ChangeKind.OTHER_CHANGED, "consider"),
+    (ids.NEVUS, {"replaced_by": ids.MELANOMA}, ChangeKind.OTHER_CHANGED, "replaced_by"),
+    (ids.PSORIASIS, {"definition_xrefs": ("PMID:1",)}, ChangeKind.DEFINITION_CHANGED, None),
+]
+
+
+def test_every_field_change_is_seen(tiny: Ontology) -> None:
+    for term_id, changes, kind, field in FIELD_EDITS:
+        found = diff(tiny, edit(tiny, term_id, **changes))
+        assert [(c.change, c.id, c.field) for c in found] == [(kind, term_id, field)]
+
+
+def test_header_and_kind_changes(tiny: Ontology) -> None:
+    header = dataclasses.replace(tiny, version="2.0.0", disjoint=())
+    found = [(c.change, c.field) for c in diff(tiny, header)]
+    assert found == [
+        (ChangeKind.ONTOLOGY_CHANGED, "disjoint"),
+        (ChangeKind.ONTOLOGY_CHANGED, "version"),
+    ]
+    face = tiny.term(ids.FACE)
+    moved = dataclasses.replace(
+        tiny,
+        findings=tuple(f for f in tiny.findings if f.id != ids.FACE),
+        concepts=(
+            *tiny.concepts,
+            Concept(id=face.id, label=face.label, definition=face.definition),
+        ),
+    )
+    (change,) = [c for c in diff(tiny, moved) if c.field == "kind"]
+    assert (change.old, change.new) == ("findings", "concepts")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picked=st.lists(st.sampled_from(range(len(FIELD_EDITS))), unique=True))
+def test_diff_is_empty_exactly_when_the_files_are_equal(picked: list[int], tiny: Ontology) -> None:
+    onto = tiny
+    for n in picked:
+        term_id, changes, *_ = FIELD_EDITS[n]
+        onto = edit(onto, term_id, **changes)
+    assert (diff(tiny, onto) == []) == (dumps(tiny) == dumps(onto))
+    assert (diff(tiny, onto) == []) == (picked == [])
