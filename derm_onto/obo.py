@@ -17,7 +17,9 @@ xrefs                       ``xref:``
 parents                     ``is_a:``
 category                    ``subset:`` (declared with ``subsetdef:``)
 provenance                  ``property_value: <base>provenance "..." xsd:string``
-typical concepts, findings  ``relationship: has_feature ID`` (a ``[Typedef]``)
+typical concepts, findings  ``relationship: dermonto:has_feature ID`` (a ``[Typedef]``;
+                            ``idspace: dermonto <base>``, so OWL tools give it the IRI
+                            the RDF export uses)
 disjoint groups             ``disjoint_from:`` between every pair of a group's members
 obsolete                    ``is_obsolete: true``, ``replaced_by:``, ``consider:``
 ==========================  ===============================================================
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
 ABBREVIATION_TYPE = "OMO:0003000"
 #: The relation that links a condition to its typical concepts and findings.
 HAS_FEATURE = "has_feature"
+#: The idspace of the project's own properties (``<base_iri>has_feature``).
+PROPERTY_PREFIX = "dermonto"
 #: ``namespace:`` of each kind of entry.
 NAMESPACES: dict[Kind, str] = {
     "conditions": "condition",
@@ -74,6 +78,15 @@ def _ident(curie: str) -> Any:
     if sep and prefix and local:
         return fastobo.id.PrefixedIdent(prefix, local)
     return fastobo.id.UnprefixedIdent(curie)
+
+
+def _has_feature(ontology: Ontology) -> Any:
+    """``dermonto:has_feature`` (unprefixed ``has_feature`` if the prefix is taken)."""
+    import fastobo
+
+    if ontology.prefixes.get(PROPERTY_PREFIX, ontology.base_iri) == ontology.base_iri:
+        return fastobo.id.PrefixedIdent(PROPERTY_PREFIX, HAS_FEATURE)
+    return fastobo.id.UnprefixedIdent(HAS_FEATURE)
 
 
 def _xrefs(curies: tuple[str, ...]) -> Any:
@@ -104,8 +117,12 @@ def _header(ontology: Ontology, subsets: list[str]) -> Any:
     clauses.append(
         h.SynonymTypedefClause(_ident(ABBREVIATION_TYPE), "abbreviation", "EXACT"),
     )
-    for prefix, iri in sorted(ontology.prefixes.items()):
+    idspaces = dict(ontology.prefixes)
+    if isinstance(_has_feature(ontology), fastobo.id.PrefixedIdent):
+        idspaces[PROPERTY_PREFIX] = ontology.base_iri
+    for prefix, iri in sorted(idspaces.items()):
         clauses.append(h.IdspaceClause(prefix, fastobo.id.Url(iri)))
+    clauses.append(h.DefaultNamespaceClause(fastobo.id.UnprefixedIdent(ontology.id)))
     clauses.append(h.OntologyClause(ontology.id))
     for name, value in (("title", ontology.title), ("description", ontology.description)):
         if value:
@@ -156,9 +173,7 @@ def _term_frame(ontology: Ontology, kind: Kind, term: Term, disjoint: set[str]) 
     for other in sorted(disjoint):
         clauses.append(t.DisjointFromClause(_ident(other)))
     for target in sorted(set(getattr(term, "concepts", ())) | set(getattr(term, "findings", ()))):
-        clauses.append(
-            t.RelationshipClause(fastobo.id.UnprefixedIdent(HAS_FEATURE), _ident(target))
-        )
+        clauses.append(t.RelationshipClause(_has_feature(ontology), _ident(target)))
     if term.obsolete:
         clauses.append(t.IsObsoleteClause(True))
     if term.replaced_by:
@@ -177,7 +192,7 @@ def to_obo_doc(ontology: Ontology) -> fastobo.doc.OboDoc:
     ...                 conditions=(Condition(id="DEMO:0000001", label="acne"),))
     >>> doc = to_obo_doc(onto)
     >>> [str(frame.id) for frame in doc]
-    ['DEMO:0000001', 'has_feature']
+    ['DEMO:0000001', 'dermonto:has_feature']
     """
     import fastobo
     from fastobo import typedef as td
@@ -200,7 +215,7 @@ def to_obo_doc(ontology: Ontology) -> fastobo.doc.OboDoc:
     ]
     frames.append(
         td.TypedefFrame(
-            fastobo.id.UnprefixedIdent(HAS_FEATURE),
+            _has_feature(ontology),
             [
                 td.NameClause("has feature"),
                 td.DefClause("A clinical concept or finding typical of the condition.", _xrefs(())),

@@ -185,7 +185,7 @@ def test_oak_simpleobo_counts_and_search(exported: Any) -> None:
     entities = set(adapter.entities(filter_obsoletes=False))
     terms = {t.id for t in onto.terms()}
     assert terms <= entities
-    assert "has_feature" in entities  # the typedef
+    assert "dermonto:has_feature" in entities  # the typedef
     bcc = onto.term(ids.BCC) if ids.BCC in onto else onto.conditions[-1]
     assert bcc.id in set(adapter.basic_search(bcc.label))
     defined = {t.id for t in onto.terms() if t.definition is not None}
@@ -327,3 +327,32 @@ def test_register_formats_adds_three_serializers(
     assert registered["obo"].write(rich) == dumps_obo(rich)
     assert json.loads(registered["obographs"].write(rich)) == to_obographs(rich)
     assert registered["sssom"].write(rich).startswith(b"#curie_map:")
+
+
+def test_obo_to_owl_keeps_the_project_iris(rich: Ontology, tmp_path: Path) -> None:
+    """fastobo's OBO->OWL translation, read by horned-owl, gives the IRIs the RDF export
+    uses: classes ``base + local id`` through ``idspace:``, ``<base>has_feature``."""
+    import fastobo
+    import pyhornedowl
+    from pyhornedowl import model
+
+    obo, owx = tmp_path / "rich.obo", tmp_path / "rich.owx"
+    obo.write_bytes(dumps_obo(rich))
+    fastobo.dump_owl(fastobo.load(str(obo)), str(owx), format="owx")
+    owl = pyhornedowl.open_ontology(str(owx), "owx")
+    assert set(owl.get_classes()) == {rich.expand(t.id) for t in rich.terms()}
+    named, features = set(), set()
+    for axiom in owl.get_axioms():
+        c = axiom.component
+        if isinstance(c, model.SubClassOf) and isinstance(c.sub, model.Class):
+            if isinstance(c.sup, model.Class):
+                named.add((str(c.sub), str(c.sup)))
+            elif isinstance(c.sup, model.ObjectSomeValuesFrom):
+                features.add((str(c.sub), str(c.sup.ope), str(c.sup.bce)))
+    assert named == {(rich.expand(t.id), rich.expand(p)) for t in rich.terms() for p in t.parents}
+    has_feature = rich.base_iri + "has_feature"
+    assert features == {
+        (rich.expand(c.id), has_feature, rich.expand(x))
+        for c in rich.conditions
+        for x in (*c.concepts, *c.findings)
+    }
