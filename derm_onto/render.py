@@ -50,8 +50,8 @@ def subtree(
     kind: Kind = "conditions",
 ) -> Subtree:
     """The nodes within ``depth`` levels under ``starts`` (all roots when None), with the
-    edges among them; children ordered by label then id. ``kind`` picks the hierarchy
-    (conditions, or the concept vocabulary's own ``parents``).
+    edges among them; children ordered by label (ignoring case) then id. ``kind`` picks the
+    hierarchy (conditions, or the concept vocabulary's own ``parents``).
 
     >>> from derm_onto.model import Condition, Ontology
     >>> onto = Ontology(id="d", title="D", base_iri="https://example.org/d/", prefixes={},
@@ -70,7 +70,7 @@ def subtree(
             raise RenderError(f"{start!r} is not one of the {kind} (or is obsolete)")
 
     def order(ids: list[str]) -> list[str]:
-        return sorted(ids, key=lambda n: (graph.nodes[n]["label"], n))
+        return sorted(ids, key=lambda n: (graph.nodes[n]["label"].casefold(), n))
 
     tops = tuple(dict.fromkeys(starts)) if starts else tuple(order(hierarchy.roots(graph)))
     levels = dict.fromkeys(tops, 1)
