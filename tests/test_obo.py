@@ -190,6 +190,12 @@ def test_oak_simpleobo_counts_and_search(exported: Any) -> None:
     assert bcc.id in set(adapter.basic_search(bcc.label))
     defined = {t.id for t in onto.terms() if t.definition is not None}
     assert {e for e in terms if adapter.definition(e)} == defined
+    want = counts(onto)
+    synonyms = [a for t in terms for a in adapter.alias_relationships(t) if a[0] != "rdfs:label"]
+    assert len(synonyms) == want["synonyms"]
+    xrefs = [m for t in terms for m in adapter.simple_mappings_by_curie(t)]
+    assert len(xrefs) == want["xrefs"]
+    assert {p for p, _ in xrefs} <= {"oio:hasDbXref"}
     is_a = {(s, o) for s, p, o in adapter.relationships(predicates=["rdfs:subClassOf"])}
     assert is_a == {(t.id, p) for t in onto.terms() for p in t.parents}
 
