@@ -56,3 +56,7 @@ class UnknownTermError(DermOntoError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its argument; keep the message plain
         return str(self.args[0]) if self.args else "unknown term"
+
+
+class RenderError(DermOntoError, RuntimeError):
+    """A picture could not be drawn (graphviz's ``dot`` program is missing or failed)."""

@@ -63,6 +63,8 @@ COMMAND_MODULES = (
     "derm_onto.cli.sparql",
     "derm_onto.cli.train",
     "derm_onto.cli.evaluate",
+    "derm_onto.cli.diff",
+    "derm_onto.cli.obo",
 )
 
 
