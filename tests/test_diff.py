@@ -46,6 +46,8 @@ def release(tiny: Ontology) -> Ontology:
     onto = edit(
         onto, ids.NAIL_DISEASE, obsolete=True, replaced_by=ids.SKIN_DISEASE, label="nail disease"
     )
+    # an obsolete term is no one's parent: its child moves out from under it
+    onto = edit(onto, ids.PSORIATIC_NAIL_DYSTROPHY, parents=(ids.PSORIASIS,))
     onto = edit(onto, ids.PSORIASIS, synonyms=(Synonym("PsO", SynonymType.ABBREVIATION),))
     onto = edit(onto, ids.NEVUS, xrefs=(), definition="A benign melanocytic proliferation.")
     onto = edit(onto, ids.PAPULE, xrefs=("HP:0200034", "HP:0025474"))
@@ -57,6 +59,7 @@ def release(tiny: Ontology) -> Ontology:
 EXPECTED = {
     (ChangeKind.RELABELLED, ids.MELANOMA),
     (ChangeKind.MOVED, ids.BCC),
+    (ChangeKind.MOVED, ids.PSORIATIC_NAIL_DYSTROPHY),
     (ChangeKind.OBSOLETED, ids.NAIL_DISEASE),
     (ChangeKind.SYNONYM_ADDED, ids.PSORIASIS),
     (ChangeKind.SYNONYM_REMOVED, ids.PSORIASIS),
@@ -72,8 +75,10 @@ def test_every_kind_of_change_is_reported(tiny: Ontology) -> None:
     changes = diff(tiny, release(tiny))
     assert {(c.change, c.id) for c in changes} == EXPECTED
     by_kind = {c.change: c for c in changes}
-    assert by_kind[ChangeKind.MOVED].old == (ids.MALIGNANT,)
-    assert by_kind[ChangeKind.MOVED].new == (ids.NEOPLASM,)
+    moved = {c.id: c for c in changes if c.change is ChangeKind.MOVED}
+    assert moved[ids.BCC].old == (ids.MALIGNANT,)
+    assert moved[ids.BCC].new == (ids.NEOPLASM,)
+    assert moved[ids.PSORIATIC_NAIL_DYSTROPHY].new == (ids.PSORIASIS,)
     assert by_kind[ChangeKind.OBSOLETED].new == ids.SKIN_DISEASE
     assert by_kind[ChangeKind.RELABELLED].old == "melanoma"
     assert by_kind[ChangeKind.XREF_ADDED].new == "HP:0025474"
