@@ -24,8 +24,9 @@ NOISE = re.compile(
     r"\b(?:(?:images?|pictures?|photos?|photographs?|pics?)(?:\s+of)?|examples?\s+of)\b",
     re.IGNORECASE,
 )
-#: Head words of a group name, tried in turn when the group is not found as written
-#: ("benign tumors" -> "benign lesion", "benign"); alone they name nothing.
+#: Head words of a group name: alone they name nothing, and a group not found as written is
+#: tried without its head word, then with another head ("benign tumors" -> "benign",
+#: "benign lesion").
 GENERIC = (
     "lesion",
     "disease",
@@ -41,6 +42,8 @@ GENERIC = (
     "rash",
     "skin",
 )
+#: The heads a group's head word may be swapped for (they keep its meaning).
+SWAPS = ("lesion", "disease", "disorder", "neoplasm", "tumor", "infection")
 _GENERIC_WORDS = frozenset(GENERIC) | frozenset(w + "s" for w in GENERIC) | {"tumours", "tumors"}
 _SPLIT = re.compile(r"\s*(?:[,;/&+|]|\b(?:and|or|vs\.?|versus)\b)\s*", re.IGNORECASE)
 _BRACKETS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")

@@ -679,14 +679,15 @@ class Matcher:
         return best[-1] or []
 
     def _resolve_group(self, group: str) -> Match | None:
-        """The entry "other ``group``" points to: as written, then with its head word
-        swapped for another generic head or dropped ("benign tumors" -> "benign lesion")."""
-        from derm_onto.compound import GENERIC
+        """The entry "other ``group``" points to: as written, then without its generic head
+        word, then with another head ("viral infections" -> "viral"; "benign tumors" ->
+        "benign lesion"); each exactly or normalised before any looser match."""
+        from derm_onto.compound import GENERIC, SWAPS
 
         tries = [group]
         *rest, head = group.split()
         if rest and normalise(head) in GENERIC:
-            tries += [" ".join([*rest, g]) for g in GENERIC] + [" ".join(rest)]
+            tries += [" ".join(rest)] + [" ".join([*rest, g]) for g in SWAPS]
         for strict in (True, False):  # a variant as written beats a close spelling
             for text in tries:
                 found = self.match_strict(text) if strict else self.match(text)
