@@ -10,8 +10,9 @@ generator of bench/bench_labels.py). In one run, each in its own process:
 * ``derm-onto labels`` with the current matcher;
 * the same command with the previous matcher (tests/matching_reference.py: difflib fuzzy
   search, no cached keys, no fast path), and a byte comparison of the two outputs;
-* in-process: ``Matcher.match_cell`` over the distinct cells, current and previous, and
-  ``Matcher.match`` over distinct unknown names (the fuzzy search).
+* in-process: ``Matcher.match_cell`` over the distinct cells, current and previous,
+  ``Matcher.match`` over distinct unknown names (the fuzzy search), and ``LabelPlan.resolve``
+  with the matches already cached (the per-cell work of ``labels`` beyond matching).
 
 Prints a table (ratios against the floor measured in the same run, and the load average)
 and saves OUT/matcher.json.
@@ -76,6 +77,14 @@ def in_process(data: Path) -> dict[str, float]:
         for text in unknown:
             matcher.match(text)
         out[f"{name}_unknown_match_us"] = (time.perf_counter() - start) / len(unknown) * 1e6
+        if name == "current":  # what labels does per distinct cell beyond matching it
+            from derm_onto.labels import LabelPlan
+
+            plan = LabelPlan(onto, matcher=matcher)
+            start = time.perf_counter()
+            for cell in cells:
+                plan.resolve(cell)
+            out["label_plan_resolve_warm_us"] = (time.perf_counter() - start) / len(cells) * 1e6
     return out
 
 
@@ -144,6 +153,10 @@ def main() -> None:
             f"{name:9} match_cell {micro[f'{name}_match_cell_us']:8.1f} us/distinct cell, "
             f"unknown name {micro[f'{name}_unknown_match_us']:8.1f} us"
         )
+    print(
+        f"labels' own work per distinct cell (matches cached) "
+        f"{micro['label_plan_resolve_warm_us']:.1f} us"
+    )
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cpus")
 
 
