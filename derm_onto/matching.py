@@ -240,6 +240,12 @@ class Step:
     detail: str = ""
 
 
+def _split_step(text: str, cell: Sequence[Match]) -> Step:
+    outcome = "match" if all(m.matched for m in cell) else "miss"
+    detail = "; ".join(f"{m.input!r}: {m.id or m.method}" for m in cell)
+    return Step("split", text, outcome, tuple(i for m in cell for i in m.ids), detail=detail)
+
+
 def _outcome(found: Match | None) -> tuple[str, tuple[str, ...]]:
     if found is None:
         return "miss", ()
@@ -382,36 +388,47 @@ class Matcher:
     def explain(self, text: str) -> list[Step]:
         """Every step tried to match ``text``, in order, up to the one that decided.
 
-        Steps: ``empty``/``sentinel``, ``exact`` (labels and synonyms as written),
+        Steps: ``empty``/``sentinel``, ``exact`` (labels, synonyms and released names as
+        written; named ``synonym`` when one of those matched),
         ``normalised`` (and ``normalised_bare``, qualifiers dropped), ``word_order`` (the
-        comma swap, then any order), ``fuzzy`` (with the best ratio), then ``split`` for a
-        cell of several names and ``compound`` for a class name that stands for a set.
+        comma swap, then any order), ``fuzzy`` (with the best ratio), ``compound`` for a
+        class name that stands for a set. A cell with commas is explained as
+        :meth:`match_cell` reads it: the whole exactly or normalised, then ``split`` into
+        its parts, then the whole in another order or spelling.
 
         >>> from derm_onto.jsonio import load
         >>> from derm_onto.resources import bundled_ontology_path
         >>> matcher = Matcher(load(bundled_ontology_path()))
         >>> [(s.step, s.outcome) for s in matcher.explain("carcinoma, basal cell")]
-        [('exact', 'miss'), ('normalised', 'miss'), ('word_order', 'match')]
+        [('exact', 'miss'), ('normalised', 'miss'), ('split', 'miss'), ('word_order', 'match')]
         >>> fuzzy = matcher.explain("psoriasiss vulgaris")[-1]
         >>> (fuzzy.step, fuzzy.outcome, fuzzy.score > 0.9)
         ('fuzzy', 'match', True)
         """
         trace: list[Step] = []
-        found = self._match(text, loose=True, trace=trace)
-        if not found.matched and found.method not in ("sentinel", "empty", "obsolete"):
+        if ";" in text or "|" in text:  # several names: each is matched on its own
             cell = self.match_cell(text)
-            if len(cell) > 1:
-                outcome = "match" if all(m.matched for m in cell) else "miss"
-                ids = tuple(i for m in cell for i in m.ids)
-                detail = "; ".join(f"{m.input!r}: {m.id or m.method}" for m in cell)
-                trace.append(Step("split", text, outcome, ids, detail=detail))
-                if outcome == "match":
-                    return trace
-            whole = self.resolve_class(text)
-            if whole.method == "compound":
-                trace.append(Step("compound", text, "match", whole.ids, whole.score, whole.note))
-            elif found.candidates:
-                trace.append(Step("suggest", "", "miss", found.candidates))
+            trace.append(_split_step(text, cell))
+            return trace
+        comma = "," in text  # as match_cell: the whole strictly, then its parts, then loosely
+        found = self._match(text, loose=not comma, trace=trace)
+        if found.matched or found.method in ("sentinel", "empty", "obsolete"):
+            return trace
+        if comma:
+            parts = [p for p in (p.strip() for p in text.split(",")) if p]
+            trace.append(_split_step(text, self._split_commas(parts, whole_tried=False)))
+            if trace[-1].outcome == "match":
+                return trace
+            loose: list[Step] = []
+            found = self._match(text, loose=True, trace=loose)
+            trace += [s for s in loose if s.step in ("word_order", "fuzzy")]
+            if found.matched:
+                return trace
+        whole = self.resolve_class(text)
+        if whole.method == "compound":
+            trace.append(Step("compound", text, "match", whole.ids, whole.score, whole.note))
+        elif found.candidates:
+            trace.append(Step("suggest", "", "miss", found.candidates))
         return trace
 
     def _match(self, text: str, *, loose: bool, trace: list[Step] | None = None) -> Match:
@@ -425,8 +442,9 @@ class Matcher:
                 trace.append(Step("sentinel", folded, "match"))
             return Match(text, method="sentinel")
         raw = self._decide(text, self._raw.get(folded), "exact", _SCORES["exact"])
-        if trace is not None:
-            trace.append(Step("exact", folded, *_outcome(raw), score=raw.score if raw else 0.0))
+        if trace is not None:  # named "synonym" when a synonym or released name matched
+            step = raw.method if raw is not None and raw.method == "synonym" else "exact"
+            trace.append(Step(step, folded, *_outcome(raw), score=raw.score if raw else 0.0))
         if raw is not None:
             return raw
         key = self._key(text)
@@ -619,8 +637,12 @@ class Matcher:
         ids: list[str] = []
         scores: list[float] = []
         said: list[str] = []
-        for member in name.members:
+        for number, member in enumerate(name.members):
             found = self._resolve_member(member)
+            later = name.members[number + 1 :]
+            if not found and later and " " in later[0]:
+                # "seborrheic or actinic keratosis": the head is shared with the next name
+                found = self._resolve_member(f"{member} {later[0].split()[-1]}")
             if not found:
                 return whole
             for m in found:

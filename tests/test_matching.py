@@ -327,12 +327,18 @@ def test_explain_lists_each_step_until_one_decides(matcher) -> None:
     assert [s.step for s in steps] == ["exact", "normalised", "word_order", "fuzzy"]
     assert steps[-1].outcome == "match" and steps[-1].ids == (ids.MELANOMA,)
     assert steps[-1].score >= 0.9
-    assert [s.outcome for s in matcher.explain("BCC")] == ["match"]
+    assert [(s.step, s.outcome) for s in matcher.explain("BCC")] == [("synonym", "match")]
     miss = matcher.explain("melanoma (of the elbow skin)")
     assert [s.step for s in miss][:3] == ["exact", "normalised", "normalised_bare"]
     assert miss[2].outcome == "match"
     split = matcher.explain("melanoma, BCC")
-    assert split[-1].step == "split" and split[-1].ids == (ids.MELANOMA, ids.BCC)
+    assert [s.step for s in split] == ["exact", "normalised", "split"]
+    assert split[-1].ids == (ids.MELANOMA, ids.BCC)
+    reordered = matcher.explain("carcinoma, basal cell")
+    assert [(s.step, s.outcome) for s in reordered][-2:] == [
+        ("split", "miss"),
+        ("word_order", "match"),
+    ]
     nothing = matcher.explain("psoriasis of the elbow")
     assert [(s.step, s.outcome) for s in nothing][-2:] == [("fuzzy", "miss"), ("suggest", "miss")]
     assert nothing[-1].ids == matcher.match("psoriasis of the elbow").candidates != ()
@@ -403,6 +409,7 @@ def _compound_matcher() -> Matcher:
         ("Seborrheic Keratoses and other Benign Tumors", ["seborrheic keratosis", "benign"]),
         ("Images of basal cell carcinoma", ["basal cell carcinoma"]),
         ("Warts and other Viral Infections", ["viral wart", "viral"]),
+        ("Seborrheic or actinic keratosis", ["seborrheic keratosis", "actinic keratosis"]),
         ("BCC & other hair disorders pics", ["basal cell carcinoma", "hair disease"]),
     ],
 )

@@ -201,7 +201,7 @@ def match(
         if any(not m.matched and m.method not in ("sentinel", "empty") for m in found):
             whole = matcher.resolve_class(text)
             if whole.method == "compound":
-                found = [whole]
+                found, won = [whole], matcher.kind
         for m in found:
             suggestions = (
                 "" if m.ids else "; ".join(f"{c} {onto.term(c).label}" for c in m.candidates)
