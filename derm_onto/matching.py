@@ -63,6 +63,7 @@ Method = Literal[
     "word_order",
     "fuzzy",
     "compound",
+    "prefix",
     "ambiguous",
     "obsolete",
     "sentinel",
@@ -308,6 +309,7 @@ class Matcher:
             for word in key.split():
                 self._words.setdefault(word, set()).update(self._live(hits))
         self._keys: dict[str, str] = {}
+        self._first_words: dict[str, set[str]] | None = None
         self._cache: dict[str, Match] = {}
         self._strict_cache: dict[str, Match] = {}
 
@@ -612,7 +614,8 @@ class Matcher:
         A name that matches as a whole (:meth:`match`) is returned as is. Otherwise it is
         read as a compound name (:func:`derm_onto.compound.split_compound`): each named
         member, split further into known names where it has no separator ("Urticaria
-        Hives"), plus the group each "other Y" points to. When every part resolves, the
+        Hives"; a lone word may stand for the one entry whose name starts with it,
+        "Molluscum"), plus the group each "other Y" points to. When every part resolves, the
         result has method ``compound`` and the ids in :attr:`Match.members` (``id`` too
         when they are one entry); else the whole name's own (unmatched) result.
 
@@ -678,7 +681,10 @@ class Matcher:
         from derm_onto.compound import is_generic
 
         words = phrase.split()
-        if len(words) < 2 or len(words) > 16:
+        if len(words) == 1:
+            one = self._by_first_word(phrase)
+            return [one] if one is not None else []
+        if len(words) > 16:
             return []
         # best[i]: the fewest names covering words[:i] (generic words may be skipped)
         best: list[list[Match] | None] = [[]] + [None] * len(words)
@@ -692,6 +698,8 @@ class Matcher:
                     option = before
                 else:
                     m = self.match_strict(piece)
+                    if not m.matched and end == start + 1:
+                        m = self._by_first_word(piece) or m
                     if not m.matched:
                         continue
                     option = [*before, m]
@@ -699,6 +707,23 @@ class Matcher:
                 if current is None or len(option) < len(current):
                     best[end] = option
         return best[-1] or []
+
+    def _by_first_word(self, word: str) -> Match | None:
+        """The one entry some name of which starts with ``word`` ("molluscum" ->
+        molluscum contagiosum), or None when none or several do."""
+        if self._first_words is None:
+            self._first_words = {}
+            for key, hits in self._norm.items():
+                head, _, rest = key.partition(" ")
+                if rest:
+                    self._first_words.setdefault(head, set()).update(self._live(hits))
+        key = self._key(word)
+        ids = self._first_words.get(key, set())
+        if len(ids) != 1 or " " in key or not key:
+            return None
+        (term_id,) = ids
+        note = f"the only entry with a name starting {word!r}"
+        return Match(word, term_id, self._labels[term_id], "prefix", 0.7, note=note)
 
     def _resolve_group(self, group: str) -> Match | None:
         """The entry "other ``group``" points to: as written, then without its generic head

@@ -409,6 +409,10 @@ def _compound_matcher() -> Matcher:
         ("Seborrheic Keratoses and other Benign Tumors", ["seborrheic keratosis", "benign"]),
         ("Images of basal cell carcinoma", ["basal cell carcinoma"]),
         ("Warts and other Viral Infections", ["viral wart", "viral"]),
+        (
+            "Warts Molluscum and other Viral Infections",
+            ["viral wart", "molluscum contagiosum", "viral"],
+        ),
         ("Seborrheic or actinic keratosis", ["seborrheic keratosis", "actinic keratosis"]),
         ("BCC & other hair disorders pics", ["basal cell carcinoma", "hair disease"]),
     ],
