@@ -761,6 +761,23 @@ def _replacements(entries: Iterable[Term]) -> dict[str, str | None]:
     return out
 
 
+def matcher_for(ontology: Ontology, kind: Kind = "conditions") -> Matcher:
+    """The :class:`Matcher` of one kind of ``ontology``, built on first use and kept with
+    the (immutable) ontology, as its cached properties are.
+
+    >>> from derm_onto.jsonio import load
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> onto = load(bundled_ontology_path())
+    >>> matcher_for(onto) is matcher_for(onto, "conditions")
+    True
+    """
+    matchers: dict[str, Matcher] = ontology.__dict__.setdefault("_matchers", {})
+    found = matchers.get(kind)
+    if found is None:
+        found = matchers[kind] = Matcher(ontology, kind)
+    return found
+
+
 def resolve_term(ontology: Ontology, text: str, kind: Kind = "conditions") -> str:
     """The id a user means by ``text``: an id, a label, a synonym or a released name.
 
@@ -776,7 +793,7 @@ def resolve_term(ontology: Ontology, text: str, kind: Kind = "conditions") -> st
     """
     from derm_onto.errors import UnknownTermError
 
-    matcher = Matcher(ontology, kind)
+    matcher = matcher_for(ontology, kind)
     if text in ontology and ontology.kind_of(text) == kind:
         if text not in matcher._replacement:
             return text
@@ -799,8 +816,8 @@ def resolve_term(ontology: Ontology, text: str, kind: Kind = "conditions") -> st
 
 def resolve_class(ontology: Ontology, text: str, kind: Kind = "conditions") -> tuple[str, ...]:
     """The ids a dataset class name stands for: one for a plain name, several for a
-    compound one ("Acne and Rosacea Photos"). Build a :class:`Matcher` and call
-    :meth:`Matcher.resolve_class` instead when resolving many names.
+    compound one ("Acne and Rosacea Photos"); :meth:`Matcher.resolve_class` gives the
+    method and a note too. The ontology's matcher is built once (:func:`matcher_for`).
 
     Raises :class:`~derm_onto.errors.UnknownTermError` when the name resolves to nothing.
 
@@ -812,7 +829,7 @@ def resolve_class(ontology: Ontology, text: str, kind: Kind = "conditions") -> t
     """
     from derm_onto.errors import UnknownTermError
 
-    found = Matcher(ontology, kind).resolve_class(text)
+    found = matcher_for(ontology, kind).resolve_class(text)
     if not found.ids:
         hint = f"; did you mean: {', '.join(found.candidates)}" if found.candidates else ""
         raise UnknownTermError(f"class {text!r} resolves to no {kind[:-1]}{hint}")
