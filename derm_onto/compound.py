@@ -51,7 +51,7 @@ _INCLUDING = re.compile(
     r"^(?:incl\.?|including|includes|e\.\s?g\.?|i\.\s?e\.?|such as|esp\.?|especially)\s+",
     re.IGNORECASE,
 )
-_GROUP = re.compile(r"^(?:other|related|various|miscellaneous|similar)\s+", re.IGNORECASE)
+_GROUP = re.compile(r"^(?:other|related|various|miscellaneous|similar)(?:\s+|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,7 @@ def split_compound(text: str) -> CompoundName:
             continue
         group = _GROUP.sub("", piece)
         if group != piece:
-            if not is_generic(group):
+            if group and not is_generic(group):
                 groups.append(group)
         elif not is_generic(piece):
             members.append(piece)

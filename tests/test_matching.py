@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derm_onto.cli import main
+from derm_onto.compound import is_generic, split_compound
 from derm_onto.errors import UnknownTermError
 from derm_onto.jsonio import load
 from derm_onto.matching import (
@@ -443,7 +444,7 @@ def test_match_ids_cover_single_and_compound() -> None:
     assert Match("x", method="compound", members=("A:1", "A:2")).ids == ("A:1", "A:2")
 
 
-def test_ontology_find(tiny) -> None:
+def test_issue10_16_ontology_find(tiny) -> None:
     assert tiny.find("BCC").id == ids.BCC
     assert tiny.find(ids.BCC).id == ids.BCC
     assert tiny.find("Basal cell carcinoma").id == ids.BCC  # the released name
@@ -494,3 +495,26 @@ def test_match_command_kind_all_and_compound(runner, tiny_path) -> None:
     )
     row = json.loads(compound.output)[0]
     assert row["method"] == "compound" and row["ids"] == f"{ids.NEVUS}|{ids.BCC}"
+
+
+_WORDS = ["acne", "Rosacea", "warts", "viral", "infections", "photos", "pictures", "images of"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3),
+            st.sampled_from([", ", " and ", " / ", " & ", " and other ", " (incl. ", ") "]),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_split_compound_keeps_names_and_drops_noise(pieces) -> None:
+    text = "".join(" ".join(words) + sep for words, sep in pieces)
+    name = split_compound(text)
+    for part in (*name.members, *name.groups):
+        assert part and part.casefold() in text.casefold()
+        assert not is_generic(part)
+        assert not {"photos", "pictures", "images", "and", "other"} & set(part.casefold().split())

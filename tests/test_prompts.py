@@ -108,7 +108,7 @@ def test_template_files(tmp_path, runner) -> None:
 
 
 # -- compound class names and unknown classes (issues #18 and #10.15) ----------------------
-def test_compound_class_is_the_union_of_its_members(onto) -> None:
+def test_issue18_compound_class_is_the_union_of_its_members(onto) -> None:
     name = "Seborrheic Keratoses and other Benign Tumors"
     plain = class_prompts(onto, [name], templates=("{}",), use_synonyms=False)
     assert plain[name] == [name, "seborrheic keratosis", "benign"]
@@ -126,7 +126,7 @@ def test_compound_class_is_the_union_of_its_members(onto) -> None:
     assert set(chils["Acne / Rosacea"]) == expected
 
 
-def test_unknown_classes_are_named_with_suggestions_by_label(onto) -> None:
+def test_issue10_15_unknown_classes_are_named_with_suggestions_by_label(onto) -> None:
     with pytest.raises(UnknownTermError) as caught:
         class_prompts(onto, ["melanoma", "psoriasis of the elbow", "qqqq zzzz"], source="c.txt")
     message = str(caught.value)
@@ -137,7 +137,7 @@ def test_unknown_classes_are_named_with_suggestions_by_label(onto) -> None:
     assert "DERMONTO:" not in message  # labels, not ids
 
 
-def test_prompts_keep_unmatched(runner, tmp_path) -> None:
+def test_issue10_15_prompts_keep_unmatched(runner, tmp_path) -> None:
     classes = tmp_path / "c.txt"
     classes.write_text("melanoma\nqqqq zzzz\nAcne and Rosacea Photos\n")
     out = tmp_path / "p.json"
