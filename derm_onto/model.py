@@ -176,6 +176,24 @@ class Ontology:
         except KeyError:
             raise UnknownTermError(f"unknown term id {term_id!r}") from None
 
+    def find(self, text: str, kind: Kind = "conditions") -> Term:
+        """The entry a user means by ``text``: its id, label, a synonym or a released name,
+        matched as :mod:`derm_onto.matching` does (case, plurals, spelling variants; an
+        obsolete entry gives its replacement). Raises :class:`UnknownTermError` naming the
+        candidates when ``text`` is unknown or ambiguous.
+
+        >>> from derm_onto.jsonio import load
+        >>> from derm_onto.resources import bundled_ontology_path
+        >>> onto = load(bundled_ontology_path())
+        >>> onto.find("BCC").label, onto.find("Basal-cell carcinomas").id == onto.find("BCC").id
+        ('basal cell carcinoma', True)
+        >>> onto.find("papules", kind="concepts").label
+        'papule'
+        """
+        from derm_onto.matching import resolve_term  # the matcher loads only when used
+
+        return self.term(resolve_term(self, text, kind))
+
     def kind_of(self, term_id: str) -> Kind:
         """Which list (``conditions``, ``concepts``, ``findings``) holds this id."""
         try:

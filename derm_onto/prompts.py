@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from derm_onto import hierarchy
-from derm_onto.errors import DermOntoError
-from derm_onto.matching import Matcher
+from derm_onto.errors import DermOntoError, UnknownTermError
+from derm_onto.matching import Match, Matcher
 from derm_onto.model import Ontology, SynonymType
 
 DERM1M_TEMPLATES: tuple[str, ...] = (
@@ -222,28 +222,64 @@ def class_prompts(
     ontology_aug: bool = False,
     subclasses: bool = False,
     use_synonyms: bool = True,
+    keep_unmatched: bool = False,
+    source: str = "",
 ) -> dict[str, list[str]]:
-    """Class name -> prompts, in the given class order; every class must resolve."""
+    """Class name -> prompts, in the given class order.
+
+    A class name is resolved as :meth:`Matcher.resolve_class` does, so a compound name
+    ("Acne and Rosacea Photos", "X and other Y") is the union of its members: the prompts
+    use the name as written, then each member's names (its ontology path with
+    ``ontology_aug``, its subclasses with ``subclasses``). Every class must resolve; the
+    error names each one that does not, with the labels of the closest entries. With
+    ``keep_unmatched`` such a class is kept, prompted by its name alone. ``source`` (the
+    class list's file) prefixes error messages.
+
+    >>> from derm_onto.jsonio import load
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> onto = load(bundled_ontology_path())
+    >>> class_prompts(onto, ["Acne and Rosacea Photos"], templates=("{}",), use_synonyms=False)
+    {'Acne and Rosacea Photos': ['Acne and Rosacea Photos', 'acne', 'rosacea']}
+    >>> class_prompts(onto, ["psoriasis", "qqq"], templates=("{}",), keep_unmatched=True)["qqq"]
+    ['qqq']
+    """
     matcher = Matcher(ontology)
     graph = hierarchy.build_graph(ontology)
     paths = hierarchy.primary_paths(graph)
+    resolved = {name: matcher.resolve_class(name) for name in dict.fromkeys(classes)}
+    unknown = [found for found in resolved.values() if not found.ids]
+    if unknown and not keep_unmatched:
+        raise UnknownTermError(_unresolved_message(ontology, unknown, source))
     out: dict[str, list[str]] = {}
     for name in classes:
-        found = matcher.match(name)
-        if not found.matched:
-            hint = f" ({found.method}: {', '.join(found.candidates)})" if found.candidates else ""
-            raise DermOntoError(f"class {name!r} does not resolve to an ontology class{hint}")
-        if ontology_aug:
-            texts = [", ".join(graph.nodes[n]["label"] for n in paths[found.id])]
+        ids = resolved[name].ids
+        if ontology_aug and ids:
+            texts = [", ".join(graph.nodes[n]["label"] for n in paths[i]) for i in ids]
+        elif use_synonyms:
+            texts = [name] + [n for i in ids for n in _names(ontology, i)]
         else:
-            texts = [name] + (
-                [n for n in _names(ontology, found.id) if n != name] if use_synonyms else []
-            )
+            texts = [name] + ([ontology.term(i).label for i in ids] if len(ids) > 1 else [])
         if subclasses:
-            texts += [graph.nodes[c]["label"] for c in hierarchy.descendants(graph, found.id)]
+            texts += [graph.nodes[c]["label"] for i in ids for c in hierarchy.descendants(graph, i)]
         texts = list(dict.fromkeys(texts))
         out[name] = [t.format(text) for text in texts for t in templates]
     return out
+
+
+def _unresolved_message(ontology: Ontology, unknown: Sequence[Match], source: str) -> str:
+    """Each class name that does not resolve, with the labels of its closest entries."""
+    said = []
+    for found in unknown:
+        labels = [repr(ontology.term(c).label) for c in found.candidates]
+        why = f"{', '.join(labels)}?" if labels else "no close names"
+        what = "ambiguous, candidates" if found.method == "ambiguous" else "did you mean"
+        said.append(f"{found.input!r} ({what}: {why})" if labels else f"{found.input!r}")
+    where = f"{source}: " if source else ""
+    plural = "class does" if len(unknown) == 1 else f"{len(unknown)} classes do"
+    return (
+        f"{where}{plural} not resolve to an ontology class: {'; '.join(said)}; fix the names "
+        "or keep them as written with --keep-unmatched"
+    )
 
 
 def level_classes(ontology: Ontology, level: int) -> list[str]:

@@ -4,12 +4,14 @@ import json
 
 import pytest
 
+from derm_onto import hierarchy
 from derm_onto.cli import main
-from derm_onto.errors import DermOntoError
+from derm_onto.errors import DermOntoError, UnknownTermError
 from derm_onto.jsonio import load
 from derm_onto.prompts import (
     DATASETS,
     DERM1M_TEMPLATES,
+    _names,
     class_prompts,
     concept_prompts,
     level_classes,
@@ -103,3 +105,49 @@ def test_template_files(tmp_path, runner) -> None:
     }
     both = runner.invoke(main, ["prompts", "--dataset", "pad", "--level", "1", "-o", str(out)])
     assert both.exit_code == 2
+
+
+# -- compound class names and unknown classes (issues #18 and #10.15) ----------------------
+def test_issue18_compound_class_is_the_union_of_its_members(onto) -> None:
+    name = "Seborrheic Keratoses and other Benign Tumors"
+    plain = class_prompts(onto, [name], templates=("{}",), use_synonyms=False)
+    assert plain[name] == [name, "seborrheic keratosis", "benign"]
+    aug = class_prompts(onto, [name], templates=("{}",), ontology_aug=True)
+    graph = hierarchy.build_graph(onto)
+    paths = hierarchy.primary_paths(graph)
+    members = [onto.find("seborrheic keratosis").id, onto.find("benign").id]
+    assert aug[name] == [", ".join(onto.term(n).label for n in paths[m]) for m in members]
+    chils = class_prompts(onto, ["Acne / Rosacea"], templates=("{}",), subclasses=True)
+    expected = {"Acne / Rosacea"}
+    for member in ("acne", "rosacea"):
+        term = onto.find(member)
+        expected |= set(_names(onto, term.id))
+        expected |= {onto.term(c).label for c in hierarchy.descendants(graph, term.id)}
+    assert set(chils["Acne / Rosacea"]) == expected
+
+
+def test_issue10_15_unknown_classes_are_named_with_suggestions_by_label(onto) -> None:
+    with pytest.raises(UnknownTermError) as caught:
+        class_prompts(onto, ["melanoma", "psoriasis of the elbow", "qqqq zzzz"], source="c.txt")
+    message = str(caught.value)
+    assert message.startswith("c.txt: 2 classes do not resolve")
+    assert "'psoriasis of the elbow' (did you mean: " in message
+    assert "'psoriasis'," in message.split("of the elbow")[1].split(")")[0]
+    assert "'qqqq zzzz'" in message and "--keep-unmatched" in message
+    assert "DERMONTO:" not in message  # labels, not ids
+
+
+def test_issue10_15_prompts_keep_unmatched(runner, tmp_path) -> None:
+    classes = tmp_path / "c.txt"
+    classes.write_text("melanoma\nqqqq zzzz\nAcne and Rosacea Photos\n")
+    out = tmp_path / "p.json"
+    base = ["prompts", "--classes", str(classes), "-o", str(out), "--templates", "derm1m"]
+    refused = runner.invoke(main, base)
+    assert refused.exit_code == 1 and not out.exists()
+    assert "qqqq zzzz" in refused.output and str(classes) in refused.output
+    kept = runner.invoke(main, [*base, "--keep-unmatched"])
+    assert kept.exit_code == 0, kept.output
+    data = json.loads(out.read_text())
+    assert list(data) == ["melanoma", "qqqq zzzz", "Acne and Rosacea Photos"]
+    assert data["qqqq zzzz"] == [t.format("qqqq zzzz") for t in DERM1M_TEMPLATES]
+    assert DERM1M_TEMPLATES[0].format("rosacea") in data["Acne and Rosacea Photos"]

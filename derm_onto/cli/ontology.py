@@ -129,9 +129,16 @@ def subset(
 @ONTOLOGY_OPTION
 @click.option(
     "--kind",
-    type=click.Choice(["conditions", "concepts", "findings"]),
+    type=click.Choice(["conditions", "concepts", "findings", "all"]),
     default="conditions",
     show_default=True,
+    help="Which entries to match; 'all' tries every kind and says which won.",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="One row per step tried (exact, synonym, normalised, word order, split, fuzzy "
+    "with its score, compound) instead of the results.",
 )
 @click.option(
     "--format",
@@ -141,35 +148,79 @@ def subset(
     show_default=True,
 )
 def match(
-    names: tuple[str, ...], name_file: Any, ontology_path: Path | None, kind: str, fmt: str
+    names: tuple[str, ...],
+    name_file: Any,
+    ontology_path: Path | None,
+    kind: str,
+    explain: bool,
+    fmt: str,
 ) -> None:
-    """Match free-text labels to ontology ids; one row per label found in each input."""
-    from derm_onto.matching import Matcher
+    """Match free-text labels to ontology ids; one row per label found in each input.
+
+    A cell may hold several labels (',' ';' '|'). A class name that stands for a set
+    ("Acne and Rosacea Photos", "X and other Y") gives one row with method 'compound' and
+    its ids '|'-joined. Names of obsolete entries give the entry that replaces it (see
+    'note').
+    """
+    from typing import cast
+
+    from derm_onto.matching import Matcher, match_all_kinds
+    from derm_onto.model import KINDS, Kind
     from derm_onto.output import write_rows
 
     inputs = list(names) + ([line.rstrip("\n") for line in name_file] if name_file else [])
     if not inputs:
         raise click.UsageError("give NAMES or --file")
     onto = load_ontology(ontology_path)
-    matcher = Matcher(onto, kind)  # type: ignore[arg-type]
-    rows = []
+    kinds: tuple[Kind, ...] = KINDS if kind == "all" else (cast(Kind, kind),)
+    matchers = {k: Matcher(onto, k) for k in kinds}
+    rows: list[dict[str, Any]] = []
     for text in inputs:
-        for m in matcher.match_cell(text):
+        won, found = match_all_kinds(matchers, text)
+        matcher = matchers[won or kinds[0]]
+        if explain:
+            for step in matcher.explain(text):
+                rows.append(
+                    {
+                        "cell": text,
+                        "kind": won or "",
+                        "step": step.step,
+                        "key": step.key,
+                        "outcome": step.outcome,
+                        "ids": "|".join(step.ids),
+                        "score": f"{step.score:.3f}",
+                        "detail": step.detail,
+                    }
+                )
+            continue
+        if any(not m.matched and m.method not in ("sentinel", "empty") for m in found):
+            whole = matcher.resolve_class(text)
+            if whole.method == "compound":
+                found, won = [whole], matcher.kind
+        for m in found:
             suggestions = (
-                "" if m.matched else "; ".join(f"{c} {onto.term(c).label}" for c in m.candidates)
+                "" if m.ids else "; ".join(f"{c} {onto.term(c).label}" for c in m.candidates)
             )
             rows.append(
                 {
                     "cell": text,
+                    "kind": won or "",
                     "input": m.input,
                     "id": m.id,
                     "label": m.label,
                     "method": m.method,
                     "score": f"{m.score:.2f}",
                     "suggestions": suggestions,
+                    "ids": "|".join(m.ids),
+                    "note": m.note,
                 }
             )
-    write_rows(rows, ["cell", "input", "id", "label", "method", "score", "suggestions"], fmt)
+    if explain:
+        columns = ["cell", "step", "key", "outcome", "ids", "score", "detail"]
+    else:
+        columns = ["cell", "input", "id", "label", "method", "score", "suggestions", "ids"]
+        columns += ["note"]
+    write_rows(rows, ["kind", *columns] if kind == "all" else columns, fmt)
 
 
 COMMANDS: tuple[click.Command, ...] = (validate, lint, info, tree, subset, match)

@@ -166,6 +166,11 @@ def captions(
 @click.option("--subclasses", is_flag=True, help="Add each class's subclasses (CHiLS-style).")
 @click.option("--no-synonyms", is_flag=True, help="Only the class name itself, no synonyms.")
 @click.option(
+    "--keep-unmatched",
+    is_flag=True,
+    help="Keep class names that resolve to nothing, prompted by the name alone.",
+)
+@click.option(
     "--concepts",
     "concept_mode",
     is_flag=True,
@@ -181,9 +186,15 @@ def prompts(
     ontology_aug: bool,
     subclasses: bool,
     no_synonyms: bool,
+    keep_unmatched: bool,
     concept_mode: bool,
 ) -> None:
-    """Write zero-shot prompt sets as JSON: class name -> prompts, in evaluation order."""
+    """Write zero-shot prompt sets as JSON: class name -> prompts, in evaluation order.
+
+    A compound class name ("Acne and Rosacea Photos", "X and other Y") stands for the
+    union of its members. A class that resolves to nothing is an error naming it, unless
+    --keep-unmatched.
+    """
     from derm_onto import prompts as prompt_sets
     from derm_onto.files import atomic_write
 
@@ -208,6 +219,8 @@ def prompts(
             ontology_aug=ontology_aug,
             subclasses=subclasses,
             use_synonyms=not no_synonyms,
+            keep_unmatched=keep_unmatched,
+            source=classes_file.name if classes_file is not None else "",
         )
     with atomic_write(output) as handle:
         handle.write(prompt_sets.dumps_prompts(data))
