@@ -141,6 +141,12 @@ class LabelPlan:
             c.id: c.provenance[0].lower() for c in ontology.conditions if c.provenance
         }
         self._cache: dict[str, ResolvedLabel] = {}
+        self._labels = {n: str(d["label"]) for n, d in self.graph.nodes(data=True)}
+        self._class_of = {
+            level: {n: hierarchy.project(p, level, self.n_levels) for n, p in self.paths.items()}
+            for level in self.levels
+        }
+        self._by_ids: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
 
     def label(self, term_id: str) -> str:
         """The label of a condition id."""
@@ -167,16 +173,23 @@ class LabelPlan:
             status = "sentinel"
         else:
             status = "empty"
+        labels, indices = self._levels_of(ids)
+        return ResolvedLabel(ids, labels, indices, self.derm1m_path(matches), status, unknown)
+
+    def _levels_of(self, ids: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """Per level, the labels and index of the classes of a set of ids (cached per set:
+        datasets repeat the same ids under many spellings)."""
+        found = self._by_ids.get(ids)
+        if found is not None:
+            return found
         labels, indices = [], []
         for level in self.levels:
-            classes = list(
-                dict.fromkeys(hierarchy.project(self.paths[i], level, self.n_levels) for i in ids)
-            )
-            labels.append("|".join(self.label(c) for c in classes))
+            of = self._class_of[level]
+            classes = list(dict.fromkeys(of[i] for i in ids))
+            labels.append("|".join(self._labels[c] for c in classes))
             indices.append(self.class_index[level][classes[0]] if len(classes) == 1 else -1)
-        return ResolvedLabel(
-            ids, tuple(labels), tuple(indices), self.derm1m_path(matches), status, unknown
-        )
+        found = self._by_ids[ids] = (tuple(labels), tuple(indices))
+        return found
 
     def derm1m_path(self, matches: Sequence[Match]) -> str:
         """Derm1M's ``hierarchical_disease_label`` for the matches of one cell."""
