@@ -83,3 +83,14 @@ def test_plain_install_validates_the_bundled_ontology_from_elsewhere(wheel: Path
         check=True,
     )
     assert "conditions" in info.stdout
+
+
+def test_public_names_resolve_and_are_sorted() -> None:
+    import derm_onto
+
+    assert derm_onto.__all__ == sorted(derm_onto.__all__)
+    for name in derm_onto.__all__:
+        assert getattr(derm_onto, name) is not None, name
+    # what the CLI does is reachable from the top level
+    for name in ("label_table", "caption_table", "Matcher", "evaluate", "check_file", "Term"):
+        assert name in derm_onto.__all__
