@@ -10,7 +10,7 @@ formats registers them at import time and is listed in :data:`PLUGIN_MODULES`, w
 >>> find("x.txt")
 Traceback (most recent call last):
 ...
-derm_onto.errors.UnsupportedFormatError: could not find a serializer to handle 'x.txt' (formats: context, jsonld, nt, owl, ttl)
+derm_onto.errors.UnsupportedFormatError: could not find a serializer to handle 'x.txt' (formats: context, jsonld, nt, ofn, owl, ttl)
 """  # noqa: E501
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def test_export_is_deterministic_across_processes(rich, tmp_path) -> None:
     script = (
         "import sys; from derm_onto.jsonio import load; from derm_onto.rdf import export; "
         "o = load(sys.argv[2]); [open(sys.argv[1] + '.' + f, 'wb').write(export(o, f)) "
-        "for f in ('ttl', 'owl', 'nt', 'jsonld', 'context')]"
+        "for f in ('ttl', 'owl', 'nt', 'jsonld', 'ofn', 'context')]"
     )
     for seed in ("1", "2"):
         subprocess.run(
@@ -116,7 +116,7 @@ def test_export_is_deterministic_across_processes(rich, tmp_path) -> None:
             check=True,
             env={"PYTHONHASHSEED": seed, "PATH": "", "PYTHONPATH": ":".join(sys.path)},
         )
-    for fmt in ("ttl", "owl", "nt", "jsonld", "context"):
+    for fmt in ("ttl", "owl", "nt", "jsonld", "ofn", "context"):
         first = (tmp_path / f"1.{fmt}").read_bytes()
         assert first and first == (tmp_path / f"2.{fmt}").read_bytes(), fmt
 
@@ -205,7 +205,8 @@ def test_issue10_unsupported_export_format_is_one_line_exit_2(runner, tmp_path, 
     result = runner.invoke(main, ["export", "-o", str(tmp_path / name)])
     assert result.exit_code == 2
     assert f"could not find a serializer to handle '{tmp_path / name}'" in result.output
-    assert "jsonld, nt, owl, ttl" in result.output and "Traceback" not in result.output
+    assert "(formats: context, jsonld, nt, ofn, owl, ttl" in result.output
+    assert "Traceback" not in result.output
     assert not (tmp_path / name).exists()
 
 
@@ -472,6 +473,22 @@ def test_horned_owl_save_round_trips_everything(rich) -> None:
     back, findings = import_rdf(saved.save_to_string("owl").encode(), "owl")
     assert findings == []
     assert dumps(back) == dumps(rich)
+
+
+def test_functional_syntax_round_trips_and_declares_every_prefix(rich, runner, tmp_path) -> None:
+    """OAK's reader for .ofn (``runoak -i x.ofn ...``) takes CURIE prefixes from these
+    declarations; horned-owl writes and reads the file."""
+    path = tmp_path / "rich.ofn"
+    source = tmp_path / "rich.json"
+    source.write_bytes(dumps(rich))
+    assert runner.invoke(main, ["export", str(source), "-o", str(path)]).exit_code == 0
+    text = path.read_text()
+    for prefix, namespace in rich.prefixes.items():
+        assert f"Prefix({prefix}:=<{namespace}>)" in text
+    back = tmp_path / "back.json"
+    result = runner.invoke(main, ["import", "rdf", str(path), "-o", str(back)])
+    assert result.exit_code == 0, result.output
+    assert back.read_bytes() == dumps(rich)
 
 
 # -- OWL that derm-onto did not write (issue #13 point 3) ----------------------------------

@@ -1,5 +1,5 @@
 """The RDF formats, registered in :mod:`derm_onto.formats`: Turtle, RDF/XML, N-Triples,
-JSON-LD, and the prefix map as a JSON-LD context.
+JSON-LD, OWL functional syntax, and the prefix map as a JSON-LD context.
 
 Every writer is deterministic (the same ontology gives the same bytes in every process):
 Turtle by rdflib (it sorts), N-Triples sorted by line, RDF/XML by rdflib's pretty writer
@@ -128,6 +128,33 @@ def _write_rdfxml(graph: Any, onto_iri: str) -> bytes:
     start = next(i for i, line in enumerate(lines) if line.startswith("<rdf:RDF"))
     head = "\n".join([*lines[: start + 1], *sorted(lines[start + 1 :])])
     return (head + sep + rest).encode("utf-8")
+
+
+def _write_functional(graph: Any, onto_iri: str) -> bytes:
+    """OWL functional syntax, converted from our RDF/XML by horned-owl, with a ``Prefix``
+    declaration for every bound prefix: OAK (``runoak -i derm.ofn ...``) resolves
+    ``DERMONTO:`` CURIEs from those declarations without flags."""
+    import pyhornedowl
+
+    owl = pyhornedowl.open_ontology_from_string(_write_rdfxml(graph, onto_iri).decode(), "owl")
+    for prefix, namespace in sorted((str(p), str(ns)) for p, ns in graph.namespaces() if p):
+        owl.prefix_mapping.add_prefix(prefix, namespace)
+    return str(owl.save_to_string("ofn")).encode("utf-8")
+
+
+def _read_functional(
+    data: bytes, source: str, options: ReadOptions
+) -> tuple[Ontology | None, list[ValidationFinding]]:
+    """OWL functional syntax through horned-owl to RDF/XML, then :func:`import_rdf`."""
+    import pyhornedowl
+
+    safe.check_size(len(data), source, options.max_file_bytes)
+    try:
+        owl = pyhornedowl.open_ontology_from_string(data.decode("utf-8"), "ofn")
+    except Exception as exc:  # horned-owl raises its own error types for bad syntax
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DermOntoError(f"{source}: not valid OWL functional syntax: {first[:300]}") from None
+    return import_rdf(str(owl.save_to_string("owl")).encode("utf-8"), "owl", source, options)
 
 
 def prefix_context(ontology: Ontology) -> dict[str, Any]:
@@ -259,6 +286,13 @@ for _serializer in (
     Serializer("nt", (".nt",), "N-Triples, sorted", _graph_writer(_write_ntriples), _reader("nt")),
     Serializer(
         "jsonld", (".jsonld", ".json"), "JSON-LD", _graph_writer(_write_jsonld), _reader("jsonld")
+    ),
+    Serializer(
+        "ofn",
+        (".ofn",),
+        "OWL functional syntax (by horned-owl; OAK reads its prefixes)",
+        _graph_writer(_write_functional, xml=True),
+        _read_functional,
     ),
     Serializer(
         "context",
