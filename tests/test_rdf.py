@@ -724,3 +724,29 @@ def test_issue10_export_of_bad_text_is_one_line(runner, tiny_doc, write_json, tm
     result = runner.invoke(main, ["export", str(path), "-o", str(out)])
     assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
     assert "derm-onto: error:" in result.output and not out.exists()
+
+
+def test_issue10_external_dtd_is_never_fetched(tiny, monkeypatch) -> None:
+    import socket
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the importer tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    data = export(tiny, "owl").replace(
+        b"<rdf:RDF", b'<!DOCTYPE rdf:RDF SYSTEM "http://127.0.0.1:9/x.dtd">\n<rdf:RDF', 1
+    )
+    back, findings = import_rdf(data, "owl", "x.owl")
+    assert findings == [] and dumps(back) == dumps(tiny)
+
+
+def test_issue10_unsupported_import_format_is_one_line_exit_2(runner, tmp_path) -> None:
+    source = tmp_path / "x.txt"
+    source.write_text("not rdf")
+    result = runner.invoke(main, ["import", "rdf", str(source), "-o", str(tmp_path / "o.json")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"could not find a serializer to handle '{source}'" in result.output
+    # the prefix map can be exported but not imported: it is not offered as readable
+    assert "(formats: jsonld, nt, ofn, owl, ttl)" in result.output
