@@ -10,7 +10,14 @@ formats registers them at import time and is listed in :data:`PLUGIN_MODULES`, w
 >>> find("x.txt")
 Traceback (most recent call last):
 ...
-derm_onto.errors.UnsupportedFormatError: could not find a serializer to handle 'x.txt' (formats: context, jsonld, nt, ofn, owl, ttl)
+derm_onto.errors.UnsupportedFormatError: could not find a serializer to handle 'x.txt' (formats: context, jsonld, nt, ...)
+
+A new format is one entry (the obo, obographs and sssom writers register this way):
+
+>>> demo = Serializer("demo", (".demo.txt",), "a demo", lambda ontology: b"demo\\n")
+>>> register(demo) is demo and find("out.demo.txt") is demo
+True
+>>> _ = _REGISTRY.pop("demo")
 """  # noqa: E501
 
 from __future__ import annotations
@@ -26,8 +33,10 @@ from derm_onto.model import Kind, Ontology
 if TYPE_CHECKING:
     from derm_onto.validate import Finding
 
-#: Modules that call :func:`register` when imported; a new module of formats adds itself.
-PLUGIN_MODULES: list[str] = ["derm_onto.rdf.formats"]
+#: Where formats come from: ``"module"`` registers its formats when imported,
+#: ``"module:function"`` when ``function()`` is called. A module listed here that is not
+#: installed is skipped (a helper's formats may land after this registry).
+PLUGIN_MODULES: list[str] = ["derm_onto.rdf.formats", "derm_onto.obo:register_formats"]
 
 #: default limits on an imported file (issue #10: a hostile file fails fast)
 MAX_FILE_BYTES = 1 << 30
@@ -74,10 +83,19 @@ def register(serializer: Serializer, *, replace: bool = False) -> Serializer:
 
 
 def _load_plugins() -> None:
-    for module in PLUGIN_MODULES:
-        if module not in _loaded:
-            importlib.import_module(module)
-            _loaded.append(module)
+    for entry in PLUGIN_MODULES:
+        if entry in _loaded:
+            continue
+        _loaded.append(entry)
+        name, _, function = entry.partition(":")
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if function:
+            getattr(module, function)()
 
 
 def serializers() -> tuple[Serializer, ...]:

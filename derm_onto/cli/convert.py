@@ -12,6 +12,7 @@ from derm_onto.cli._common import (
     ONTOLOGY_ARGUMENT,
     OUTPUT_OPTION,
     PATH_TYPE,
+    RDF_FORMAT,
     load_ontology,
     write_or_echo,
 )
@@ -67,8 +68,8 @@ FORMAT_OPTION = click.option(
     "fmt",
     default=None,
     metavar="FORMAT",
-    help="ttl, owl (RDF/XML), nt, jsonld, context (the prefix map) or another registered "
-    "format; default: from the file's extension, else ttl.",
+    help="ttl, owl (RDF/XML), nt, jsonld, ofn (OWL functional syntax), context (the prefix "
+    "map) or another registered format; default: from the file's extension, else ttl.",
 )
 KIND_OPTION = click.option(
     "--kind",
@@ -205,10 +206,9 @@ def import_obo_command(
     "--inferred",
     "inferred_output",
     type=PATH_TYPE,
-    help="Also write the ontology with the inferred class hierarchy to this file "
-    "(format from --format or the extension).",
+    help="Write the export with the inferred class hierarchy to this file.",
 )
-@FORMAT_OPTION
+@RDF_FORMAT
 def reason(path: Path | None, inferred_output: Path | None, fmt: str | None) -> None:
     """Check consistency with HermiT (needs Java); list unsatisfiable classes by label.
 
@@ -217,7 +217,6 @@ def reason(path: Path | None, inferred_output: Path | None, fmt: str | None) -> 
     from derm_onto.owl import reason as run_reasoner
     from derm_onto.owl import with_inferred_hierarchy
 
-    serializer = _serializer(fmt or str(inferred_output)) if inferred_output is not None else None
     ontology = load_ontology(path)
     result = run_reasoner(ontology)
     if not result.consistent:
@@ -225,14 +224,14 @@ def reason(path: Path | None, inferred_output: Path | None, fmt: str | None) -> 
         sys.exit(1)
     for term_id, label in result.unsatisfiable:
         click.echo(f"unsatisfiable {term_id} {label}")
-    if inferred_output is not None and serializer is not None:
-        inferred = with_inferred_hierarchy(ontology, result)
-        write_or_echo(serializer.write(inferred), inferred_output)
-        if inferred == ontology:
-            click.echo(
-                f"{inferred_output}: nothing new inferred; the hierarchy is as asserted",
-                err=True,
-            )
+    if inferred_output is not None:
+        from derm_onto.rdf import export as export_rdf
+        from derm_onto.rdf import rdf_format
+
+        chosen = rdf_format(fmt or str(inferred_output))
+        write_or_echo(
+            export_rdf(with_inferred_hierarchy(ontology, result), chosen), inferred_output
+        )
     if result.unsatisfiable:
         click.echo(f"{len(result.unsatisfiable)} unsatisfiable classes", err=True)
         sys.exit(1)
