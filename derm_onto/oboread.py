@@ -39,7 +39,12 @@ from typing import Any
 
 from derm_onto.formats import ReadOptions
 from derm_onto.model import Kind, Ontology
-from derm_onto.rdf.read import clean_xref, relabel_obsolete_duplicates
+from derm_onto.rdf.read import (
+    clean_sources,
+    clean_xref,
+    normalise_obsolete,
+    relabel_obsolete_duplicates,
+)
 from derm_onto.rdf.vocab import OBO
 from derm_onto.validate import Finding
 
@@ -203,6 +208,7 @@ def read_obo(
         entry = _term(frame, ids, drop, disjoint, options)
         if entry is not None:
             entries.append(entry)
+    normalise_obsolete(entries, drop)
     relabel_obsolete_duplicates(entries, drop)
     prefixes = {
         p: f"{OBO}{p}_"
@@ -210,7 +216,6 @@ def read_obo(
         for p in [
             entry["id"].partition(":")[0],
             *(x.partition(":")[0] for x in entry.get("xrefs", ())),
-            *(x.partition(":")[0] for x in entry.get("definition_xrefs", ())),
         ]
         if _PREFIX.match(p)
     }
@@ -266,9 +271,7 @@ def _term(
         elif name == "DefClause":
             entry["definition"] = str(clause.definition)
             sources = [str(x.id) for x in clause.xrefs]
-            entry["definition_xrefs"] = sorted(
-                {x for s in sources if (x := clean_xref(s, term_id, drop)) is not None}
-            )
+            entry["definition_xrefs"] = clean_sources(sources, term_id, drop)
         elif name == "SynonymClause":
             synonym = clause.synonym
             scope = _SCOPES.get(str(synonym.scope), "related")

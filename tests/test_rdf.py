@@ -70,23 +70,30 @@ def canonical_triples(graph) -> list[str]:
     )
 
 
+OBSOLETE = "TINY:0000990"  # an obsolete term added by the ``rich`` fixture
+
+
 @pytest.fixture(scope="module")
 def rich(tiny) -> Ontology:
     """The tiny ontology plus what it lacks: a group of three disjoint classes, an obsolete
-    term with replacement and considers, definition sources."""
+    term (no parents, no children) with a replacement and considers, definition sources."""
     psoriasis = dataclasses.replace(
-        tiny.condition(ids.PSORIASIS), definition_xrefs=("PMID:123", "ICD10CM:L40-L40.9")
+        tiny.condition(ids.PSORIASIS),
+        definition_xrefs=("PMID:123", "ICD10CM:L40-L40.9", "https://doi.org/10.1/x"),
     )
-    nail = dataclasses.replace(
-        tiny.condition(ids.NAIL_DISEASE),
+    obsolete = Condition(
+        id=OBSOLETE,
+        label="obsolete nail disorder",
         obsolete=True,
-        replaced_by=ids.PSORIATIC_NAIL_DYSTROPHY,
+        replaced_by=ids.NAIL_DISEASE,
         consider=(ids.PSORIASIS, "HP:0001597"),
     )
-    changed = {t.id: t for t in (psoriasis, nail)}
     return dataclasses.replace(
         tiny,
-        conditions=tuple(changed.get(c.id, c) for c in tiny.conditions),
+        conditions=(
+            *(psoriasis if c.id == ids.PSORIASIS else c for c in tiny.conditions),
+            obsolete,
+        ),
         disjoint=(
             *tiny.disjoint,
             DisjointGroup((ids.INFLAMMATORY, ids.NAIL_DISEASE, ids.NEOPLASM), "three"),
@@ -265,6 +272,9 @@ words = (
 )
 
 
+SOURCES = ["PMID:123", "ICD10CM:A00-A09", "https://doi.org/10.1/x"]
+
+
 @st.composite
 def ontologies(draw) -> Ontology:
     n = draw(st.integers(1, 8))
@@ -297,7 +307,14 @@ def ontologies(draw) -> Ontology:
                 synonyms=synonyms,
                 definition=definition,
                 definition_xrefs=tuple(
-                    draw(st.lists(st.sampled_from(["PMID:123", "ICD10CM:A00-A09"]), unique=True))
+                    draw(
+                        st.lists(
+                            st.sampled_from(
+                                ["PMID:123", "ICD10CM:A00-A09", "https://doi.org/10.1/x"]
+                            ),
+                            unique=True,
+                        )
+                    )
                 )
                 if definition
                 else (),
@@ -376,9 +393,13 @@ def test_obsolete_terms_and_definition_sources_round_trip(rich, fmt) -> None:
     back, findings = import_rdf(export(rich, fmt), fmt)
     assert findings == []
     assert dumps(back) == dumps(rich)
-    nail = back.term(ids.NAIL_DISEASE)
-    assert nail.obsolete and nail.replaced_by == ids.PSORIATIC_NAIL_DYSTROPHY
-    assert back.term(ids.PSORIASIS).definition_xrefs == ("ICD10CM:L40-L40.9", "PMID:123")
+    gone = back.term(OBSOLETE)
+    assert gone.obsolete and gone.replaced_by == ids.NAIL_DISEASE
+    assert back.term(ids.PSORIASIS).definition_xrefs == (
+        "ICD10CM:L40-L40.9",
+        "PMID:123",
+        "https://doi.org/10.1/x",
+    )
 
 
 def test_obsolete_and_definition_sources_as_obo_tools_write_them(rich) -> None:
@@ -387,9 +408,9 @@ def test_obsolete_and_definition_sources_as_obo_tools_write_them(rich) -> None:
     g = to_graph(rich)
     oio = "http://www.geneontology.org/formats/oboInOwl#"
     obo = "http://purl.obolibrary.org/obo/"
-    nail = URIRef(rich.expand(ids.NAIL_DISEASE))
+    nail = URIRef(rich.expand(OBSOLETE))
     assert (nail, OWL.deprecated, Literal("true", datatype=XSD.boolean)) in g
-    replacement = URIRef(rich.expand(ids.PSORIATIC_NAIL_DYSTROPHY))
+    replacement = URIRef(rich.expand(ids.NAIL_DISEASE))
     assert (nail, URIRef(obo + "IAO_0100001"), replacement) in g
     assert set(g.objects(nail, URIRef(oio + "consider"))) == {
         Literal(ids.PSORIASIS, datatype=XSD.string),
@@ -405,6 +426,7 @@ def test_obsolete_and_definition_sources_as_obo_tools_write_them(rich) -> None:
     assert set(g.objects(axioms[0], URIRef(oio + "hasDbXref"))) == {
         Literal("PMID:123"),
         Literal("ICD10CM:L40-L40.9"),
+        Literal("https://doi.org/10.1/x"),
     }
 
 
@@ -437,11 +459,12 @@ def test_pronto_reads_the_rdfxml(derm1m, rich, tmp_path) -> None:
     assert {s.id for s in onto.metadata.synonymtypedefs} == {"OMO:0003000"}
     rich_path = tmp_path / "rich.owl"
     rich_path.write_bytes(export(rich, "owl"))
-    nail = _pronto(rich_path)[ids.NAIL_DISEASE]
-    assert nail.obsolete and {t.id for t in nail.replaced_by} == {ids.PSORIATIC_NAIL_DYSTROPHY}
+    gone = _pronto(rich_path)[OBSOLETE]
+    assert gone.obsolete and {t.id for t in gone.replaced_by} == {ids.NAIL_DISEASE}
     assert {x.id for x in _pronto(rich_path)[ids.PSORIASIS].definition.xrefs} == {
         "PMID:123",
         "ICD10CM:L40-L40.9",
+        "https://doi.org/10.1/x",
     }
 
 

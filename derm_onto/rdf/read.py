@@ -132,8 +132,10 @@ def from_graph(
         entry = _read_entry(reader, iri, term_id, kind)
         if entry is not None:
             documents[kind].append(entry)
-    for entries in documents.values():
-        relabel_obsolete_duplicates(entries, reader.drop)
+    if reader.foreign:
+        everything = [e for entries in documents.values() for e in entries]
+        normalise_obsolete(everything, reader.drop)
+        relabel_obsolete_duplicates(everything, reader.drop)
     disjoint = _read_disjoint(reader)
     _declare_xref_prefixes(reader, documents)
     document: dict[str, Any] = {
@@ -303,14 +305,18 @@ def _read_entry(reader: _Reader, iri: str, term_id: str, kind: Kind) -> dict[str
         "label": labels,
         "parents": sorted(set(parents)),
         "synonyms": _read_synonyms(reader, cls, term_id),
-        "xrefs": _clean_xrefs(reader, reader.values(cls, HAS_DBXREF), term_id),
+        "xrefs": (
+            _clean_xrefs(reader, reader.values(cls, HAS_DBXREF), term_id)
+            if reader.foreign
+            else reader.values(cls, HAS_DBXREF)
+        ),
         "provenance": reader.values(cls, project(reader.base, "provenance")),
     }
     definition = reader.one(cls, DEFINITION, term_id, "definition")
     if definition is not None:
         entry["definition"] = definition
-        entry["definition_xrefs"] = _clean_xrefs(
-            reader, _axiom_xrefs(reader, cls, DEFINITION, definition), term_id
+        entry["definition_xrefs"] = clean_sources(
+            _axiom_xrefs(reader, cls, DEFINITION, definition), term_id, reader.drop
         )
     entry.update(_read_obsolescence(reader, cls, term_id))
     category = reader.one(cls, project(reader.base, "category"), term_id, "category")
@@ -487,6 +493,62 @@ def clean_xref(xref: str, term_id: str, drop: Callable[[str, str], None]) -> str
     return text
 
 
+def clean_sources(sources: list[str], term_id: str, drop: Callable[[str, str], None]) -> list[str]:
+    """Definition sources as the schema takes them: CURIEs or URLs, no whitespace inside.
+
+    >>> clean_sources(["PMID:1", " https://doi.org/10.1/x ", "a book"], "X:1", print)
+    definition sources with spaces inside X:1 'a book'
+    ['PMID:1', 'https://doi.org/10.1/x']
+    """
+    kept = set()
+    for source in sources:
+        text = source.strip()
+        if text and not re.search(r"\s", text):
+            kept.add(text)
+        else:
+            drop("definition sources with spaces inside", f"{term_id} {source!r}")
+    return sorted(kept)
+
+
+def normalise_obsolete(entries: list[dict[str, Any]], drop: Callable[[str, str], None]) -> None:
+    """Make a foreign file's obsolete terms fit the model's rules, counting each change: a
+    replacement outside the file is dropped, one that is itself obsolete is followed to a
+    live term, an obsolete term loses its parents and a live term its obsolete parents.
+
+    >>> entries = [{"id": "X:1", "label": "a", "obsolete": True, "replaced_by": "X:2",
+    ...             "parents": ["X:3"]},
+    ...            {"id": "X:2", "label": "b", "obsolete": True, "replaced_by": "X:3"},
+    ...            {"id": "X:3", "label": "c", "parents": ["X:4"]},
+    ...            {"id": "X:4", "label": "d", "obsolete": True, "replaced_by": "X:9"}]
+    >>> normalise_obsolete(entries, lambda *args: None)
+    >>> [(e["id"], e.get("replaced_by"), e.get("parents", [])) for e in entries]
+    [('X:1', 'X:3', []), ('X:2', 'X:3', []), ('X:3', None, []), ('X:4', None, [])]
+    """
+    by_id = {entry["id"]: entry for entry in entries}
+    obsolete = {entry["id"] for entry in entries if entry.get("obsolete")}
+    for entry in entries:
+        target = entry.get("replaced_by")
+        seen = {entry["id"]}
+        while target in obsolete and target not in seen:
+            seen.add(target)
+            target = by_id[target].get("replaced_by")
+        if target is not None and target != entry.get("replaced_by"):
+            drop("replaced_by obsolete terms, followed to their live replacement", entry["id"])
+        if target is not None and (target not in by_id or target in obsolete):
+            drop("replaced_by terms not in this file (or with no live replacement)", entry["id"])
+            target = None
+        if target is None:
+            entry.pop("replaced_by", None)
+        else:
+            entry["replaced_by"] = target
+        if entry["id"] in obsolete and entry.get("parents"):
+            drop("parents of obsolete terms", entry["id"])
+            entry.pop("parents")
+        elif any(p in obsolete for p in entry.get("parents", ())):
+            drop("obsolete parents of live terms", entry["id"])
+            entry["parents"] = [p for p in entry["parents"] if p not in obsolete]
+
+
 def relabel_obsolete_duplicates(
     entries: list[dict[str, Any]], drop: Callable[[str, str], None]
 ) -> None:
@@ -525,7 +587,7 @@ def _declare_xref_prefixes(reader: _Reader, documents: dict[Kind, list[dict[str,
         return
     for entries in documents.values():
         for entry in entries:
-            for xref in (*entry.get("xrefs", ()), *entry.get("definition_xrefs", ())):
+            for xref in entry.get("xrefs", ()):
                 prefix = xref.partition(":")[0]
                 if _PREFIX.match(prefix):
                     reader.prefixes.setdefault(prefix, f"{OBO}{prefix}_")
