@@ -804,3 +804,21 @@ def test_registry_loads_a_plugin_by_module_and_function(monkeypatch) -> None:
     assert "plug" in formats.names() and calls == [1]
     with pytest.raises(ValueError, match="already registered"):
         formats.register(formats.Serializer("plug", (".p2",), "another", lambda o: b""))
+
+
+def test_owlready2_save_round_trips_everything(rich, tmp_path) -> None:
+    """Another OWL tool's RDF/XML save (owlready2's writer; the OWL API needs Java) reads
+    back: disjointness, axiom annotations and obsolete terms included. owlready2 strips the
+    trailing ``/`` of IRI values, which is the one difference (the license IRI)."""
+    import owlready2
+
+    path = tmp_path / "rich.owl"
+    path.write_bytes(export(rich, "owl"))
+    world = owlready2.World()
+    saved = tmp_path / "saved.owl"
+    world.get_ontology(path.as_uri()).load().save(file=str(saved), format="rdfxml")
+    world.close()
+    back, findings = import_rdf(saved.read_bytes(), "owl")
+    assert findings == []
+    assert back.license == rich.license.rstrip("/")
+    assert dumps(dataclasses.replace(back, license=rich.license)) == dumps(rich)
