@@ -60,3 +60,26 @@ class UnknownTermError(DermOntoError, KeyError):
 
 class RenderError(DermOntoError, RuntimeError):
     """A picture could not be drawn (graphviz's ``dot`` program is missing or failed)."""
+
+
+class UnsupportedFormatError(DermOntoError, ValueError):
+    """No serializer handles this format name or file extension (pronto's wording).
+
+    >>> str(UnsupportedFormatError("x.txt"))
+    "could not find a serializer to handle 'x.txt'"
+    """
+
+    def __init__(self, name: str, known: Sequence[str] = ()) -> None:
+        self.name = name
+        self.known = tuple(known)
+        listed = f" (formats: {', '.join(self.known)})" if self.known else ""
+        super().__init__(f"could not find a serializer to handle {name!r}{listed}")
+
+
+class UnsafeInputError(DermOntoError, ValueError):
+    """An input refused before parsing: over a size limit, XML entity tricks, a remote
+    JSON-LD ``@context``."""
+
+
+class InvalidCharacterError(DermOntoError, ValueError):
+    """Text that no RDF file can carry (a lone surrogate, a control character, NUL)."""

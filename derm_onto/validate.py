@@ -60,7 +60,10 @@ SEVERITY_ORDER: dict[Severity, int] = {"error": 0, "warning": 1, "info": 2}
 
 #: Local-id patterns of well-known xref schemes; other declared schemes are only CURIE-checked.
 XREF_PATTERNS: Mapping[str, re.Pattern[str]] = {
-    "ICD10CM": re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?"),
+    # a code or a block range (``A00-A09``, ``C43.0-C43.9``), as OBO ontologies cite them
+    "ICD10CM": re.compile(
+        r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?(-[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?)?"
+    ),
     "ICD10": re.compile(r"[A-Z][0-9][0-9](\.[0-9]{1,2})?"),
     "HP": re.compile(r"[0-9]{7}"),
     "DOID": re.compile(r"[0-9]+"),

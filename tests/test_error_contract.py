@@ -78,10 +78,7 @@ def test_user_errors_are_one_line_exit_1(runner, tmp_path, name) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        pytest.param(
-            ["export", "-o", "x.xyz"],
-            marks=pytest.mark.xfail(strict=True, reason="#10.8 lands with the format registry"),
-        ),
+        ["export", "-o", "x.xyz"],
         ["labels", "t.csv", "--column", "x", "-o", "o.csv", "--levels", "one"],
         ["query", "children", "--param", "nokeyvalue"],
         ["captions", "t.csv", "-o", "o.csv", "--style", "baroque"],

@@ -96,15 +96,6 @@ def parse_levels(value: str) -> tuple[int, ...]:
     return levels
 
 
-RDF_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["ttl", "owl", "nt", "jsonld"]),
-    default=None,
-    help="RDF format (owl = RDF/XML); default: from -o's extension, else ttl.",
-)
-
-
 def write_or_echo(data: bytes, output: Path | None) -> None:
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,7 +12,6 @@ from derm_onto.cli._common import (
     ONTOLOGY_ARGUMENT,
     OUTPUT_OPTION,
     PATH_TYPE,
-    RDF_FORMAT,
     GuardedCommand,
     command,
     load_ontology,
@@ -52,52 +52,141 @@ def import_derm1m_command(source: Path, output: Path, curation: Path | None, qui
     click.echo(f"{output}: {ontology.counts_text()}", err=True)
 
 
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    default=None,
+    metavar="FORMAT",
+    help="ttl, owl (RDF/XML), nt, jsonld, ofn (OWL functional syntax), context (the prefix "
+    "map) or another registered format; default: from the file's extension, else ttl.",
+)
+KIND_OPTION = click.option(
+    "--kind",
+    type=click.Choice(["conditions", "concepts", "findings"]),
+    default=None,
+    help="Kind of the classes that carry no derm-onto entry_kind (default: conditions when "
+    "the file has none at all; else such classes are dropped and counted).",
+)
+_LIMIT_OPTIONS = (
+    click.option(
+        "--max-bytes",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Refuse a larger input file (default 1 GiB).",
+    ),
+    click.option(
+        "--max-literal-bytes",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Refuse a file holding a longer literal (default 10 MB).",
+    ),
+)
+
+
+def _limits(function: Any) -> Any:
+    for option in reversed(_LIMIT_OPTIONS):
+        function = option(function)
+    return function
+
+
+def _serializer(name: str, *, readable: bool = False) -> Any:
+    """The registered format, or a usage error (exit 2) listing the formats."""
+    from derm_onto.errors import UnsupportedFormatError
+    from derm_onto.formats import find
+
+    try:
+        return find(name, readable=readable)
+    except UnsupportedFormatError as exc:
+        raise click.UsageError(f"{exc}; give --format") from None
+
+
+def _read_options(kind: str | None, max_bytes: int | None, max_literal: int | None) -> Any:
+    from derm_onto.formats import MAX_FILE_BYTES, MAX_LITERAL_BYTES, ReadOptions
+
+    return ReadOptions(
+        max_file_bytes=max_bytes or MAX_FILE_BYTES,
+        max_literal_bytes=max_literal or MAX_LITERAL_BYTES,
+        default_kind=kind,  # type: ignore[arg-type]
+    )
+
+
+def _finish_import(source: Path, output: Path, result: Any) -> None:
+    """Findings on stderr (one line each); refuse on errors or an empty result, else write
+    the JSON and a summary line."""
+    for finding in result.findings:
+        if finding.severity != "info":
+            click.echo(finding.format(str(source)), err=True)
+    if result.refusal:
+        click.echo(f"derm-onto: error: {source}: {result.refusal}", err=True)
+        sys.exit(1)
+    from derm_onto.jsonio import dump
+
+    dump(result.ontology, output)
+    click.echo(f"{output}: {result.summary()}", err=True)
+
+
 @command()
 @ONTOLOGY_ARGUMENT
-@RDF_FORMAT
+@FORMAT_OPTION
 @click.option("-o", "--output", type=PATH_TYPE, help="File to write (default: stdout).")
 def export(path: Path | None, fmt: str | None, output: Path | None) -> None:
-    """Export the ontology as OWL in RDF: Turtle, RDF/XML, N-Triples or JSON-LD."""
-    from derm_onto.rdf import export as export_rdf
-    from derm_onto.rdf import rdf_format
+    """Export the ontology: Turtle, RDF/XML, N-Triples, JSON-LD or another registered format.
 
-    chosen = rdf_format(fmt or (str(output) if output else "ttl"))
-    write_or_echo(export_rdf(load_ontology(path), chosen), output)
+    An unknown format or extension lists the formats and exits 2.
+    """
+    serializer = _serializer(fmt or (str(output) if output else "ttl"))
+    write_or_echo(serializer.write(load_ontology(path)), output)
 
 
 @import_.command(cls=GuardedCommand, name="rdf")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @OUTPUT_OPTION
-@RDF_FORMAT
-def import_rdf_command(source: Path, output: Path, fmt: str | None) -> None:
-    """Read RDF written in derm-onto's conventions back into the project JSON."""
-    from derm_onto.errors import OntologyLoadError
-    from derm_onto.jsonio import dump, to_dict
-    from derm_onto.rdf import import_rdf, rdf_format
-    from derm_onto.validate import has_failures, validate_document
+@FORMAT_OPTION
+@KIND_OPTION
+@_limits
+def import_rdf_command(
+    source: Path,
+    output: Path,
+    fmt: str | None,
+    kind: str | None,
+    max_bytes: int | None,
+    max_literal_bytes: int | None,
+) -> None:
+    """Read OWL/RDF into the project JSON: derm-onto's own exports losslessly, any other
+    OWL ontology with what cannot be kept counted on stderr.
 
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise OntologyLoadError(str(source), "unreadable", f"cannot read: {exc.strerror}") from None
-    try:
-        chosen = rdf_format(fmt or str(source))
-    except ValueError as exc:
-        raise click.UsageError(f"{exc}; give --format") from None
-    ontology, findings = import_rdf(data, chosen, str(source))
-    if ontology is not None:
-        findings += validate_document(to_dict(ontology))
-    for finding in findings:
-        if finding.severity != "info":
-            click.echo(finding.format(str(source)), err=True)
-    if ontology is None or has_failures(findings):
-        sys.exit(1)
-    dump(ontology, output)
-    click.echo(
-        f"{output}: {len(ontology.conditions)} conditions, {len(ontology.concepts)} "
-        f"concepts, {len(ontology.findings)} findings",
-        err=True,
-    )
+    Files are parsed without entity expansion or network access; over-large inputs are
+    refused (--max-bytes, --max-literal-bytes).
+    """
+    from derm_onto.importing import import_file
+
+    serializer = _serializer(fmt or str(source), readable=True)
+    options = _read_options(kind, max_bytes, max_literal_bytes)
+    _finish_import(source, output, import_file(source, serializer.read, options))
+
+
+@import_.command("obo")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@OUTPUT_OPTION
+@KIND_OPTION
+@_limits
+def import_obo_command(
+    source: Path,
+    output: Path,
+    kind: str | None,
+    max_bytes: int | None,
+    max_literal_bytes: int | None,
+) -> None:
+    """Read an OBO 1.4 file (HPO, the Disease Ontology, ...) into the project JSON.
+
+    Real-world slips (an unquoted string, a space in an xref) do not stop the import: the
+    clause is repaired or left out with a warning naming its line.
+    """
+    from derm_onto.importing import import_file
+    from derm_onto.oboread import read_obo
+
+    options = _read_options(kind, max_bytes, max_literal_bytes)
+    _finish_import(source, output, import_file(source, read_obo, options))
 
 
 @command()
