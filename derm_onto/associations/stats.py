@@ -34,8 +34,9 @@ def wilson(k: Array, n: Array, level: float = 0.95) -> tuple[Array, Array]:
     denom = 1 + z * z / safe
     centre = (p + z * z / (2 * safe)) / denom
     half = z * np.sqrt(p * (1 - p) / safe + z * z / (4 * safe * safe)) / denom
-    low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), 0.0)
-    high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), 1.0)
+    # exact at the edges: 0/n has lower bound 0 and n/n upper bound 1 (no rounding dust)
+    low = np.where((n > 0) & (k > 0), np.clip(centre - half, 0.0, 1.0), 0.0)
+    high = np.where((n > 0) & (k < n), np.clip(centre + half, 0.0, 1.0), 1.0)
     return low, high
 
 
