@@ -403,3 +403,74 @@ def test_cli_errors_are_one_line(runner: Any, tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert result.stderr.startswith("derm-onto: error:") and "Traceback" not in result.output
+
+
+# -- RDF: evidence as OWL axiom annotations, read back by SPARQL ----------------------------
+
+
+@pytest.fixture
+def tiny_evidence_graph(tiny_onto: Ontology, tmp_path: Path) -> Any:
+    from derm_onto.associations.rdf_evidence import evidence_triples
+    from derm_onto.rdf import to_graph
+
+    doc = mine([str(_tiny_table(tmp_path))], tiny_onto, MineOptions(min_images=10))
+    graph = to_graph(tiny_onto)
+    before = len(graph)
+    triples = evidence_triples(graph, tiny_onto, doc)
+    assert triples == evidence_triples(graph, tiny_onto, doc)  # deterministic
+    for triple in triples:
+        graph.add(triple)
+    assert len(graph) == before + len(triples)
+    return graph
+
+
+def test_evidence_queries_read_the_axiom_annotations(
+    tiny_onto: Ontology, tiny_evidence_graph: Any
+) -> None:
+    from derm_onto import sparql
+
+    query = sparql.load_query("concepts-of-condition-evidence")
+    result = sparql.run_local(tiny_onto, query, {"term": "psoriasis"}, graph=tiny_evidence_graph)
+    rows = {r["label"]: r for r in result.as_dicts()}
+    assert rows["papule"]["status"] == "contradicted"
+    assert (rows["papule"]["n_images"], rows["papule"]["n_with_feature"]) == ("30", "0")
+    assert rows["scale"]["status"] == "supported" and rows["scale"]["confidence"] == "1.0"
+    assert rows["itch"]["source"] == "derm1m" and rows["itch"]["column"] == "symptoms"
+    query = sparql.load_query("conditions-with-concept-by-lift")
+    result = sparql.run_local(tiny_onto, query, {"term": "papule"}, graph=tiny_evidence_graph)
+    lifts = [float(r["lift"]) for r in result.as_dicts() if r["lift"]]
+    assert lifts == sorted(lifts, reverse=True) and lifts
+    assert {r["label"] for r in result.as_dicts()} == {"psoriasis", "guttate psoriasis"}
+
+
+def test_evidence_graph_loads_in_oxigraph(tiny_onto: Ontology, tiny_evidence_graph: Any) -> None:
+    import pyoxigraph as ox
+
+    from derm_onto import sparql
+
+    store = ox.Store()
+    store.load(
+        tiny_evidence_graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES
+    )
+    query = sparql.load_query("concepts-of-condition-evidence")
+    bound = sparql.bindings(query, tiny_onto, {"term": "psoriasis"})
+    text = sparql.with_values(query.text, bound)
+    statuses = {str(row["status"].value) for row in store.query(text) if row["status"]}
+    assert statuses == {"supported", "contradicted"}
+
+
+# -- text: concept-augmented prompts, inferred captions ------------------------------------
+
+
+def test_concept_aug_and_inferred_captions(tiny_onto: Ontology, tmp_path: Path) -> None:
+    from derm_onto.associations.text import INFERRED_PREFIX, ConceptEvidence
+
+    doc = mine([str(_tiny_table(tmp_path))], tiny_onto, MineOptions(min_images=10))
+    text = ConceptEvidence(tiny_onto, doc)
+    assert text.prompt_name(ids.BCC) == "basal cell carcinoma, with papule"
+    assert text.prompt_name(ids.PSORIASIS, "Psoriasis") == "Psoriasis, with scale"
+    assert text.prompt_name(ids.NAIL_DISEASE) == "nail disease"  # no evidence: bare name
+    caption = text.inferred_caption([ids.BCC, ids.MELANOMA])
+    assert caption == INFERRED_PREFIX + "papule and pigment network."
+    assert text.inferred_caption([ids.NAIL_DISEASE]) == ""
+    assert ConceptEvidence(tiny_onto, doc, min_confidence=1.01).labels(ids.BCC) == []

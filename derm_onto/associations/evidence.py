@@ -162,6 +162,7 @@ class EvidenceIndex:
         self.records: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in document["associations"]:
             self.records.setdefault((r["condition"], r["feature"]), []).append(r)
+        self._zero_high: dict[int, float] = {}
         self.columns = [(s["source"], c) for s in document["sources"] for c in s["columns"]]
 
     def evidence(self, condition: str, feature: str) -> list[Evidence]:
@@ -194,7 +195,10 @@ class EvidenceIndex:
                     )
                 )
                 continue
-            _, high = wilson(0, n_images, self.level)
+            high = self._zero_high.get(n_images)
+            if high is None:
+                high = round(float(wilson(0, n_images, self.level)[1]), 6)
+                self._zero_high[n_images] = high
             out.append(
                 Evidence(
                     condition,
@@ -207,7 +211,7 @@ class EvidenceIndex:
                     column["n_total"],
                     0.0,
                     0.0,
-                    round(float(high), 6),
+                    high,
                     0.0,
                     None,
                 )

@@ -23,12 +23,13 @@ Array = Any  # numpy.ndarray
 
 def wilson(k: Array, n: Array, level: float = 0.95) -> tuple[Array, Array]:
     """Wilson score interval of a proportion k/n (0..1 for n = 0)."""
+    from statistics import NormalDist
+
     import numpy as np
-    from scipy.stats import norm
 
     k = np.asarray(k, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
-    z = float(norm.ppf(0.5 + level / 2))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     safe = np.where(n > 0, n, 1.0)
     p = k / safe
     denom = 1 + z * z / safe
