@@ -30,6 +30,7 @@ stays flat as rows grow.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from derm_onto.associations.sources import (
     feature_columns,
 )
 from derm_onto.errors import DermOntoError
-from derm_onto.matching import Matcher
+from derm_onto.matching import Match, Matcher
 from derm_onto.model import KINDS, Kind, Ontology
 
 FEATURE_KINDS: tuple[Kind, ...] = ("concepts", "findings")
@@ -82,6 +83,30 @@ class Vocabulary:
         self.matchers = {kind: Matcher(ontology, kind) for kind in KINDS}
         self._graphs = {kind: hierarchy.build_graph(ontology, kind) for kind in KINDS}
         self._up: dict[str, tuple[str, ...]] = {}
+        self._comma_free: dict[str, bool] = {}
+
+    def comma_free(self, kind: Kind) -> bool:
+        """True when no name of the kind holds a list separator (, ; |)."""
+        if kind not in self._comma_free:
+            self._comma_free[kind] = not any(
+                sep in name
+                for t in self.ontology.entries(kind)
+                for name in (*t.names, *t.provenance)
+                for sep in ",;|"
+            )
+        return self._comma_free[kind]
+
+    def match_list(self, kind: Kind, cell: str) -> list[Match]:
+        """:meth:`Matcher.match_cell`, made fast for lists of many distinct combinations:
+        when no name of the kind holds a comma or a separator, the cell's parts are matched
+        one by one (each distinct part once; the matcher caches it), instead of also trying
+        runs of parts and the whole cell as one name (which cannot be names here).
+        """
+        matcher = self.matchers[kind]
+        if not self.comma_free(kind):
+            return matcher.match_cell(cell)
+        parts = [p.strip() for p in re.split(r"[,;|]", cell)]
+        return [matcher.match(p) for p in parts if p] or [matcher.match("")]
 
     def up(self, kind: Kind, term_id: str) -> tuple[str, ...]:
         """The id and its ancestors."""
@@ -175,7 +200,7 @@ class _ColumnState:
                 return (), True, none
             return (), False, none
         if spec.encoding == "list":
-            matches = self.vocab.matchers[spec.kind].match_cell(value) if folded else []
+            matches = self.vocab.match_list(spec.kind, value) if folded else []
             ids = [m.id for m in matches if m.matched and m.method in ACCEPTED_METHODS]
             real = [m for m in matches if m.method not in ("sentinel", "empty")]
             bad = [m for m in real if not (m.matched and m.method in ACCEPTED_METHODS)]
@@ -232,15 +257,30 @@ class _ColumnState:
             )
         return self._matrix
 
-    def add(self, labels: Any, cells: Any, n_labels: int) -> None:
-        """Count one batch: label codes and cell codes, row-aligned."""
+    def _grow(self, n_labels: int) -> None:
         import numpy as np
-        from scipy import sparse
 
         if self.counts.shape[0] < n_labels:
             grow = n_labels - self.counts.shape[0]
             self.counts = np.vstack([self.counts, np.zeros((grow, self.counts.shape[1]), np.int64)])
             self.rows = np.concatenate([self.rows, np.zeros(grow, np.int64)])
+
+    def _count_unmapped(self, codes: Any) -> None:
+        import numpy as np
+
+        if not self._unmapped_text:
+            return
+        per_code = np.bincount(codes, minlength=len(self.features))
+        for code, (text, method, candidates) in self._unmapped_text.items():
+            if per_code[code]:
+                self.unmapped.add(text, method, candidates, int(per_code[code]))
+
+    def add(self, labels: Any, cells: Any, n_labels: int) -> None:
+        """Count one batch: label codes and cell codes, row-aligned."""
+        import numpy as np
+        from scipy import sparse
+
+        self._grow(n_labels)
         annotated = np.asarray(self.annotated, dtype=bool)
         keep = annotated[cells]
         labels, cells = labels[keep], cells[keep]
@@ -252,10 +292,32 @@ class _ColumnState:
         )
         self.counts[:n_labels] += (pairs @ self.matrix()).toarray()
         self.rows[:n_labels] += np.bincount(labels, minlength=n_labels)
-        for code in np.unique(cells).tolist():
-            if code in self._unmapped_text:
-                text, method, candidates = self._unmapped_text[code]
-                self.unmapped.add(text, method, candidates, int((cells == code).sum()))
+        self._count_unmapped(cells)
+
+    def add_parts(self, labels: Any, array: Any, n_labels: int) -> None:
+        """Count one batch of a list column by its parts: each distinct *part* is resolved
+        once (not each distinct combination), and a row's features are the union of its
+        parts' features (a feature twice in a row counts once)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        self._grow(n_labels)
+        parts = pc.split_pattern_regex(pc.fill_null(array, ""), pattern="[,;|]")
+        parent = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+        codes = _encode(pc.utf8_trim_whitespace(pc.list_flatten(parts)), self.code)
+        annotated = np.asarray(self.annotated, dtype=bool)[codes]
+        row_ok = np.bincount(parent[annotated], minlength=len(array)) > 0
+        self.rows[:n_labels] += np.bincount(labels[row_ok], minlength=n_labels)
+        chosen = self.matrix()[codes]
+        n_features = len(self.vocab.features)
+        keys = np.unique(
+            np.repeat(parent, np.diff(chosen.indptr)).astype(np.int64) * n_features + chosen.indices
+        )
+        cells = labels[keys // n_features] * n_features + keys % n_features
+        self.counts[:n_labels] += np.bincount(cells, minlength=n_labels * n_features).reshape(
+            n_labels, n_features
+        )
+        self._count_unmapped(codes)
 
 
 def fold_sentinel(vocab: Vocabulary, kind: Kind, value: str) -> bool:
@@ -396,7 +458,11 @@ class _SourceRun:
                 grown[: self.label_rows.size] = self.label_rows
                 self.label_rows = grown + per_label
             for state in self.columns:
-                cells = _encode(batch.column(state.spec.column), state.code)
+                column = batch.column(state.spec.column)
+                if state.spec.encoding == "list" and self.vocab.comma_free(state.spec.kind):
+                    state.add_parts(labels, column, n_labels)
+                    continue
+                cells = _encode(column, state.code)
                 state.add(labels, cells, n_labels)
         for state in self.columns:  # label values first seen after a column's last batch
             state.add(np.zeros(0, np.int64), np.zeros(0, np.int64), len(self.labels.conditions))
@@ -462,7 +528,9 @@ def _column_stats(
     a = n_cf[kc, ff]
     b = n_c[kc]
     f = n_f[ff]
-    p = stats.fisher_greater(a, b, f, n_total)
+    p = np.ones(a.size)  # P(X >= 0) = 1: only pairs seen together need the tail sum
+    seen = a > 0
+    p[seen] = stats.fisher_greater(a[seen], b[seen], f[seen], n_total)
     q = stats.benjamini_hochberg(p)
     low, high = stats.wilson(a, b, options.level)
     keep = np.flatnonzero(a >= options.min_count)
