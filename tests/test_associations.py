@@ -218,6 +218,7 @@ def test_vectorised_counts_equal_a_per_row_reference(
 # -- statistics ---------------------------------------------------------------------------
 
 
+@settings(deadline=None)
 @given(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(0, 30))
 def test_fisher_matches_scipy(a: int, b: int, c: int, d: int) -> None:
     from scipy.stats import fisher_exact
@@ -231,6 +232,31 @@ def test_fisher_matches_scipy(a: int, b: int, c: int, d: int) -> None:
     assert less == pytest.approx(fisher_exact([[a, b], [c, d]], "less")[1], abs=1e-9)
 
 
+@settings(deadline=None, max_examples=50)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 5000), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0, 1)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_vectorised_fisher_equals_scipy_on_large_tables(
+    cases: list[tuple[int, float, float, float]],
+) -> None:
+    import numpy as np
+    from scipy.stats import hypergeom
+
+    n = np.array([t for t, _, _, _ in cases])
+    n_c = np.floor(n * np.array([x for _, x, _, _ in cases])).astype(int)
+    n_f = np.floor(n * np.array([y for _, _, y, _ in cases])).astype(int)
+    lo, hi = np.maximum(0, n_c + n_f - n), np.minimum(n_c, n_f)
+    a = lo + np.floor((hi - lo) * np.array([z for _, _, _, z in cases])).astype(int)
+    got = stats.fisher_greater(a, n_c, n_f, n)
+    want = hypergeom.sf(a - 1, n, n_f, n_c)
+    assert np.allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+@settings(deadline=None)
 @given(st.integers(0, 200), st.integers(1, 200))
 def test_wilson_contains_the_estimate(k: int, n: int) -> None:
     k = min(k, n)

@@ -534,32 +534,42 @@ def _column_stats(
     q = stats.benjamini_hochberg(p)
     low, high = stats.wilson(a, b, options.level)
     keep = np.flatnonzero(a >= options.min_count)
+    a, b, f, kc, ff = a[keep], b[keep], f[keep], kc[keep], ff[keep]
+    confidence = a / b
+    base = f / n_total
+    lift = np.divide(confidence, base, out=np.zeros_like(confidence), where=base > 0)
+    # rates to 6 decimals (vectorised); p and q to 4 significant digits (they can be tiny)
+    columns = {
+        "support": np.round(a / n_total, 6).tolist(),
+        "confidence": np.round(confidence, 6).tolist(),
+        "lift": np.round(lift, 4).tolist(),
+        "ci_low": np.round(low[keep], 6).tolist(),
+        "ci_high": np.round(high[keep], 6).tolist(),
+    }
+    p_kept, q_kept = p[keep].tolist(), q[keep].tolist()
+    labels = {t: vocab.ontology.term(t).label for t in (*vocab.conditions, *vocab.features)}
     records: list[dict[str, Any]] = []
-    for i in keep.tolist():
-        cid, fid = vocab.conditions[int(kc[i])], vocab.features[int(ff[i])]
-        confidence = a[i] / b[i]
-        base = f[i] / n_total
+    for row, (k, fi, ai, bi, fv) in enumerate(
+        zip(kc.tolist(), ff.tolist(), a.tolist(), b.tolist(), f.tolist(), strict=True)
+    ):
+        cid, fid = vocab.conditions[k], vocab.features[fi]
         records.append(
             {
                 "condition": cid,
-                "condition_label": vocab.ontology.term(cid).label,
+                "condition_label": labels[cid],
                 "feature": fid,
-                "feature_label": vocab.ontology.term(fid).label,
+                "feature_label": labels[fid],
                 "kind": state.spec.kind,
                 "source": run.spec.name,
                 "column": state.spec.column,
                 "n_total": n_total,
-                "n_images": int(b[i]),
-                "n_feature": int(f[i]),
-                "n_with_feature": int(a[i]),
-                "support": _round(a[i] / n_total),
-                "confidence": _round(confidence),
-                "lift": _round(confidence / base) if base > 0 else 0.0,
-                "ci_low": _round(float(low[i])),
-                "ci_high": _round(float(high[i])),
-                "p_value": _round(float(p[i]), 4),
-                "q_value": _round(float(q[i]), 4),
-                "significant": bool(q[i] < options.alpha),
+                "n_images": int(bi),
+                "n_feature": int(fv),
+                "n_with_feature": int(ai),
+                **{name: values[row] for name, values in columns.items()},
+                "p_value": _round(p_kept[row], 4),
+                "q_value": _round(q_kept[row], 4),
+                "significant": q_kept[row] < options.alpha,
             }
         )
     return records, margins

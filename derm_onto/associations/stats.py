@@ -42,7 +42,13 @@ def wilson(k: Array, n: Array, level: float = 0.95) -> tuple[Array, Array]:
 
 
 def fisher_greater(n_cf: Array, n_c: Array, n_f: Array, n: Array) -> Array:
-    """One-sided Fisher exact p-values for enrichment (feature more common in c).
+    """One-sided Fisher exact p-values for enrichment (feature more common in c):
+    ``P(X >= n_cf)``, ``X ~ Hypergeom(n, n_f, n_c)``.
+
+    Summed in float64 by the pmf's ratio recurrence, for all pairs at once: from ``n_cf`` up
+    when it lies above the mean, else ``1 - P(X <= n_cf - 1)`` summed down (both sums are
+    short: they stop when a term no longer changes the total). scipy's ``hypergeom.sf``
+    gives the same numbers but costs ~60 us per pair for tables of 10^2-10^5 images.
 
     >>> from scipy.stats import fisher_exact
     >>> p = fisher_greater(8, 10, 20, 100)
@@ -50,9 +56,53 @@ def fisher_greater(n_cf: Array, n_c: Array, n_f: Array, n: Array) -> Array:
     True
     """
     import numpy as np
-    from scipy.stats import hypergeom
+    from scipy.special import gammaln
 
-    return np.clip(hypergeom.sf(np.asarray(n_cf) - 1, n, n_f, n_c), 0.0, 1.0)
+    a, c, f, t = np.broadcast_arrays(
+        *(np.asarray(x, dtype=np.float64) for x in (n_cf, n_c, n_f, n))
+    )
+    a, c, f, t = (x.ravel().copy() for x in (a, c, f, t))
+    lo = np.maximum(0.0, c + f - t)
+    hi = np.minimum(c, f)
+    out = np.ones(a.size)
+    upper = a > c * f / np.where(t > 0, t, 1.0)
+    start = np.where(upper, a, a - 1)
+    valid = (start >= lo) & (start <= hi)
+    out[~valid & upper] = 0.0  # a above the support: P = 0
+    # below the support (a <= lo): P(X >= a) = 1, already set
+
+    def logpmf(k: Array, c: Array, f: Array, t: Array) -> Array:
+        return (
+            gammaln(f + 1)
+            - gammaln(k + 1)
+            - gammaln(f - k + 1)
+            + gammaln(t - f + 1)
+            - gammaln(c - k + 1)
+            - gammaln(t - f - c + k + 1)
+            - gammaln(t + 1)
+            + gammaln(c + 1)
+            + gammaln(t - c + 1)
+        )
+
+    idx = np.flatnonzero(valid)
+    k, cc, ff, tt, up = start[idx], c[idx], f[idx], t[idx], upper[idx]
+    lo_i, hi_i = lo[idx], hi[idx]
+    term = np.exp(logpmf(k, cc, ff, tt))
+    total = term.copy()
+    active = np.arange(idx.size)
+    while active.size:
+        ka, ca, fa, ta, ua = k[active], cc[active], ff[active], tt[active], up[active]
+        step_up = (fa - ka) * (ca - ka) / ((ka + 1) * (ta - fa - ca + ka + 1))
+        step_down = ka * (ta - fa - ca + ka) / np.maximum((fa - ka + 1) * (ca - ka + 1), 1.0)
+        ka = np.where(ua, ka + 1, ka - 1)
+        inside = np.where(ua, ka <= hi_i[active], ka >= lo_i[active])
+        new = term[active] * np.where(ua, step_up, step_down) * inside
+        term[active] = new
+        k[active] = ka
+        total[active] += new
+        active = active[inside & (new > total[active] * 1e-17)]
+    out[idx] = np.where(up, total, 1.0 - total)
+    return np.clip(out, 0.0, 1.0).reshape(np.shape(n_cf) if np.ndim(n_cf) else ())
 
 
 def fisher_less(n_cf: Array, n_c: Array, n_f: Array, n: Array) -> Array:
