@@ -32,7 +32,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,9 +303,11 @@ class _ColumnState:
         import pyarrow.compute as pc
 
         self._grow(n_labels)
-        parts = pc.split_pattern_regex(pc.fill_null(array, ""), pattern="[,;|]")
+        # split on commas only (a literal split is cheaper than a regex): a part holding ";"
+        # or "|" is split again when it is resolved (match_list); parts are stripped there
+        parts = pc.split_pattern(pc.fill_null(array, ""), pattern=",")
         parent = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
-        codes = _encode(pc.utf8_trim_whitespace(pc.list_flatten(parts)), self.code)
+        codes = _encode(pc.list_flatten(parts), self.code)
         annotated = np.asarray(self.annotated, dtype=bool)[codes]
         row_ok = np.bincount(parent[annotated], minlength=len(array)) > 0
         self.rows[:n_labels] += np.bincount(labels[row_ok], minlength=n_labels)
@@ -404,7 +407,7 @@ class _SourceRun:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from derm_onto.tables import read_batches, read_columns
+        from derm_onto.tables import read_columns
 
         header = read_columns(self.path)
         needed = [self.spec.join.key if self.spec.join else self.spec.label_column]
@@ -428,7 +431,11 @@ class _SourceRun:
         join = _join_labels(self.spec, partners, self.path) if self.spec.join else None
         if join is not None:
             self.join_file = join[2]
-        for batch in read_batches(self.path):
+        needed = [self.spec.join.key if self.spec.join else self.spec.label_column]
+        needed += [c.spec.column for c in self.columns]
+        if self.spec.exclude_column in header:
+            needed.append(self.spec.exclude_column)
+        for batch in read_selected(self.path, list(dict.fromkeys(needed))):
             self.rows += batch.num_rows
             bar.update(batch.num_rows)
             if self.spec.exclude_column and self.spec.exclude_column in batch.schema.names:
@@ -466,6 +473,48 @@ class _SourceRun:
                 state.add(labels, cells, n_labels)
         for state in self.columns:  # label values first seen after a column's last batch
             state.add(np.zeros(0, np.int64), np.zeros(0, np.int64), len(self.labels.conditions))
+
+
+def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
+    """Record batches of only ``columns`` (as strings), streamed: the reader still splits
+    every CSV row, but converts only the columns that count (a Derm1M caption is skipped).
+    Parquet reads only those column chunks."""
+    import pyarrow as pa
+
+    from derm_onto.tables import BLOCK_SIZE, table_format
+
+    fmt = table_format(path)
+    rows = 0
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            schema = pa.schema([(c, pa.string()) for c in columns])
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
+                yield batch.cast(schema) if batch.schema != schema else batch
+            return
+        from pyarrow import csv as pa_csv
+
+        reader = pa_csv.open_csv(
+            pa.input_stream(path, compression="detect"),
+            read_options=pa_csv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True),
+            parse_options=pa_csv.ParseOptions(
+                delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=columns,
+                column_types=dict.fromkeys(columns, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            rows += batch.num_rows
+            yield batch
+    except (pa.ArrowInvalid, OSError) as exc:
+        where = f" after row {rows}" if rows else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DermOntoError(f"{path}: malformed table{where}: {first}") from None
 
 
 def _suffix_pattern(suffix: str) -> str:
@@ -601,9 +650,12 @@ def mine(
     twice = [n for n, k in seen.items() if k > 1]
     if twice:
         raise DermOntoError(f"source {twice[0]!r} given twice; give each source one table")
+    # file digests for the provenance, computed beside the mining (hashlib releases the GIL)
+    hasher = ThreadPoolExecutor(max_workers=1)
+    digests = {path: hasher.submit(sha256, path) for _, path in specs}
     sources: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
-    with progress(desc="associations", unit="rows") as bar:
+    with hasher, progress(desc="associations", unit="rows") as bar:
         for spec, path in specs:
             if not spec.mined:
                 continue
@@ -621,12 +673,14 @@ def mine(
                 status_rows[run.labels.status[code]] += int(label_rows[code])
                 if run.labels.status[code] == "unmatched" and label_rows[code]:
                     unmatched[value] += int(label_rows[code])
-            files = [{"name": Path(path).name, "sha256": sha256(path), "role": "features"}]
+            files = [
+                {"name": Path(path).name, "sha256": digests[path].result(), "role": "features"}
+            ]
             if run.join_file:
                 files.append(
                     {
                         "name": Path(run.join_file).name,
-                        "sha256": sha256(run.join_file),
+                        "sha256": digests[run.join_file].result(),
                         "role": "labels",
                     }
                 )
