@@ -371,7 +371,11 @@ def test_check_finds_contradictions_and_candidates(tiny_onto: Ontology, tmp_path
     assert status[(ids.GUTTATE_PSORIASIS, ids.PAPULE)] == "no_data"
     candidates = {(x.condition, x.feature) for x in report.candidates}
     assert (ids.BCC, ids.PAPULE) in candidates
-    assert (ids.PSORIASIS, ids.FACE) not in candidates  # in every image: lift 1, no signal
+    assert (ids.PSORIASIS, ids.FACE) in candidates  # in all 30 images: typical, not specific
+    only_enriched = evidence.check(tiny_onto, doc, evidence.CheckOptions(candidate_ci_low=1.01))
+    strict = {(x.condition, x.feature) for x in only_enriched.candidates}
+    assert (ids.PSORIASIS, ids.FACE) not in strict  # face is in every image too: lift 1
+    assert (ids.BCC, ids.PAPULE) in strict
     assert (ids.PSORIASIS, ids.SCALE) not in candidates  # already asserted
     assert report.summary["contradicted"] == 1
 

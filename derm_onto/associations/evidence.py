@@ -16,8 +16,10 @@ them). A link is
   Wilson bound is below ``contradict_below`` (20%);
 * ``weak`` otherwise (too few images to say), and ``no_data`` when no source covers it.
 
-Candidates are unasserted pairs, not implied by an ancestor's link, with a significant
-enrichment (BH q < alpha) and confidence >= ``candidate_confidence`` (40%).
+Candidates are unasserted pairs, not implied by an ancestor's link, seen in >=
+``candidate_confidence`` (40%) of the condition's images, and either significantly enriched
+(BH q < alpha) or common beyond doubt (lower Wilson bound >= ``candidate_ci_low``, 30%): a
+typical feature need not be specific (erythema is typical of eczema and of much else).
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ class CheckOptions:
     support_confidence: float = 0.10
     contradict_below: float = 0.20
     candidate_confidence: float = 0.40
+    candidate_ci_low: float = 0.30
     alpha: float = 0.05
     level: float = 0.95
 
@@ -312,7 +315,8 @@ def check(
         good = [
             r
             for r in rows
-            if r["q_value"] < options.alpha and r["confidence"] >= options.candidate_confidence
+            if r["confidence"] >= options.candidate_confidence
+            and (r["q_value"] < options.alpha or r["ci_low"] >= options.candidate_ci_low)
         ]
         if good:
             candidates.append(LinkReport(c, f, "supported", index.evidence(c, f)))
