@@ -13,7 +13,7 @@ them). A link is
 * ``supported`` when some source shows the feature in >= ``support_confidence`` (10%) of the
   condition's images;
 * ``contradicted`` when no source does and some source is confident it is rare: the upper
-  Wilson bound is below ``contradict_below`` (20%);
+  Wilson bound is below ``contradict_below`` (25%);
 * ``weak`` otherwise (too few images to say), and ``no_data`` when no source covers it.
 
 Candidates are unasserted pairs, not implied by an ancestor's link, seen in >=
@@ -135,7 +135,7 @@ class CheckOptions:
     """Thresholds of :func:`check`."""
 
     support_confidence: float = 0.10
-    contradict_below: float = 0.20
+    contradict_below: float = 0.25
     candidate_confidence: float = 0.40
     candidate_ci_low: float = 0.30
     alpha: float = 0.05
