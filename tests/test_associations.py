@@ -510,3 +510,64 @@ def test_concept_aug_and_inferred_captions(tiny_onto: Ontology, tmp_path: Path) 
     assert caption == INFERRED_PREFIX + "papule and pigment network."
     assert text.inferred_caption([ids.NAIL_DISEASE]) == ""
     assert ConceptEvidence(tiny_onto, doc, min_confidence=1.01).labels(ids.BCC) == []
+
+
+# -- adapters as data ---------------------------------------------------------------------
+
+
+def test_a_json_adapter_mines_a_new_table_shape(
+    tiny_onto: Ontology, tmp_path: Path, runner: Any
+) -> None:
+    from derm_onto.associations.sources import load_adapters
+    from derm_onto.cli import main
+
+    spec = {
+        "name": "clinic",
+        "dataset": "Our clinic",
+        "version": "2026-01",
+        "signature": ["dx", "where", "itchy"],
+        "label_column": "dx",
+        "features": [
+            {"column": "where", "kind": "findings", "encoding": "value"},
+            {
+                "column": "itchy",
+                "kind": "findings",
+                "encoding": "binary",
+                "names": ["itch"],
+                "true_values": ["yes"],
+                "false_values": ["no"],
+            },
+        ],
+    }
+    (tmp_path / "clinic.json").write_text(json.dumps(spec))
+    rows = ["dx,where,itchy"] + ["psoriasis,face,yes"] * 3 + ["melanoma,face,no", "melanoma,face,?"]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    adapters = load_adapters(str(tmp_path / "clinic.json"))
+    doc = mine([str(tmp_path / "t.csv")], tiny_onto, MineOptions(min_images=1), adapters=adapters)
+    cols = {c["column"]: c for c in doc["sources"][0]["columns"]}
+    assert cols["itchy"]["n_total"] == 4  # "?" is not annotated
+    assert cols["itchy"]["n_feature"] == {ids.ITCH: 3}
+    assert cols["where"]["n_feature"] == {ids.FACE: 5}
+    out = tmp_path / "o.json"
+    result = runner.invoke(
+        main,
+        [
+            "associations",
+            "mine",
+            str(tmp_path / "t.csv"),
+            "--adapter",
+            str(tmp_path / "clinic.json"),
+            "--ontology",
+            str(TINY),
+            "--min-images",
+            "1",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["sources"][0]["dataset"] == "Our clinic"
+    spec["features"][0]["kind"] = "symptoms"  # type: ignore[index]
+    (tmp_path / "clinic.json").write_text(json.dumps(spec))
+    with pytest.raises(evidence.DermOntoError, match="/features/0/kind"):
+        load_adapters(str(tmp_path / "clinic.json"))

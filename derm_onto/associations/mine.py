@@ -630,20 +630,23 @@ def mine(
     options: MineOptions | None = None,
     *,
     show_progress: bool = False,
+    adapters: Sequence[SourceAdapter] = (),
 ) -> dict[str, Any]:
-    """Mine the tables (``PATH`` or ``SOURCE=PATH``) into an associations document."""
+    """Mine the tables (``PATH`` or ``SOURCE=PATH``) into an associations document;
+    ``adapters`` add to (or replace, by name) the built-in ones."""
     import numpy as np
 
     from derm_onto.tables import progress, read_columns
 
     options = options or MineOptions()
     vocab = Vocabulary(ontology)
+    extra = {a.name: a for a in adapters}
     specs: list[tuple[SourceAdapter, str]] = []
     for arg in tables:
         name, path = parse_table_arg(arg)
         if not Path(path).is_file():
             raise DermOntoError(f"{path}: no such file")
-        spec = adapter(name) if name else detect(read_columns(path), path)
+        spec = adapter(name, extra) if name else detect(read_columns(path), path, extra)
         specs.append((spec, path))
     partners = {spec.name: path for spec, path in specs}
     seen = Counter(spec.name for spec, _ in specs)

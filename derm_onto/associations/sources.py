@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from derm_onto.errors import DermOntoError
 
@@ -189,15 +189,21 @@ class TableSpec:
     columns: list[str] = field(default_factory=list)
 
 
-def detect(columns: Sequence[str], source: str = "<table>") -> SourceAdapter:
-    """The adapter whose signature columns the header holds (the most specific one)."""
+def detect(
+    columns: Sequence[str],
+    source: str = "<table>",
+    extra: Mapping[str, SourceAdapter] | None = None,
+) -> SourceAdapter:
+    """The adapter whose signature columns the header holds (the most specific one;
+    ``extra`` adapters replace built-in ones of the same name)."""
     header = set(columns)
-    fits = [a for a in SOURCES.values() if set(a.signature) <= header]
+    known = {**SOURCES, **(extra or {})}
+    fits = [a for a in known.values() if set(a.signature) <= header]
     if not fits:
-        known = ", ".join(sorted(SOURCES))
+        names = ", ".join(sorted(known))
         raise DermOntoError(
             f"{source}: no adapter recognises this table's columns; name one as SOURCE=PATH "
-            f"(sources: {known})"
+            f"(sources: {names})"
         )
     fits.sort(key=lambda a: (-len(a.signature), a.name))
     if len(fits) > 1 and len(fits[0].signature) == len(fits[1].signature):
@@ -208,8 +214,10 @@ def detect(columns: Sequence[str], source: str = "<table>") -> SourceAdapter:
     return fits[0]
 
 
-def adapter(name: str) -> SourceAdapter:
-    """The adapter called ``name``."""
+def adapter(name: str, extra: Mapping[str, SourceAdapter] | None = None) -> SourceAdapter:
+    """The adapter called ``name`` (among ``extra`` adapters first)."""
+    if extra and name in extra:
+        return extra[name]
     try:
         return SOURCES[name]
     except KeyError:
@@ -242,3 +250,62 @@ def feature_columns(spec: SourceAdapter, columns: Sequence[str]) -> list[Feature
                     )
                 )
     return out
+
+
+def adapter_from_dict(data: Any, source: str = "<adapter>") -> SourceAdapter:
+    """An adapter described in JSON (the same fields as :class:`SourceAdapter`).
+
+    >>> a = adapter_from_dict({"name": "mine", "dataset": "My set", "version": "1",
+    ...     "signature": ["dx", "site"], "label_column": "dx",
+    ...     "features": [{"column": "site", "kind": "findings", "encoding": "value"}]})
+    >>> a.features[0].names
+    ('{value}',)
+    """
+    import dataclasses
+
+    def fail(where: str, message: str) -> DermOntoError:
+        return DermOntoError(f"{source}:/{where}: {message}")
+
+    if not isinstance(data, Mapping):
+        raise fail("", "an adapter is a JSON object")
+    fields = {f.name for f in dataclasses.fields(SourceAdapter)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise fail(unknown[0], f"unknown field (fields: {', '.join(sorted(fields))})")
+    for key in ("name", "dataset", "version", "signature", "label_column"):
+        if key not in data:
+            raise fail(key, "required")
+    values: dict[str, Any] = dict(data)
+    feature_fields = {f.name for f in dataclasses.fields(FeatureColumn)}
+    features: list[FeatureColumn] = []
+    items: list[Any] = list(data.get("features") or [])
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping) or not {"column", "kind", "encoding"} <= set(item):
+            raise fail(f"features/{i}", "needs column, kind and encoding")
+        extra = sorted(set(item) - feature_fields)
+        if extra:
+            raise fail(f"features/{i}/{extra[0]}", "unknown field")
+        if item["kind"] not in ("concepts", "findings"):
+            raise fail(f"features/{i}/kind", "concepts or findings")
+        if item["encoding"] not in ("binary", "value", "list"):
+            raise fail(f"features/{i}/encoding", "binary, value or list")
+        fields_: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in item.items()
+        }
+        features.append(FeatureColumn(**fields_))
+    values["features"] = tuple(features)
+    if isinstance(data.get("join"), Mapping):
+        values["join"] = Join(**data["join"])
+    for key in ("signature", "skip_columns"):
+        if isinstance(values.get(key), list):
+            values[key] = tuple(values[key])
+    return SourceAdapter(**values)
+
+
+def load_adapters(path: str) -> list[SourceAdapter]:
+    """Adapters from a JSON file holding one adapter object or a list of them."""
+    from derm_onto.jsonio import read_json
+
+    data = read_json(path)
+    items = data if isinstance(data, list) else [data]
+    return [adapter_from_dict(item, f"{path}") for item in items]

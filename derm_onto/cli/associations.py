@@ -34,6 +34,13 @@ def associations() -> None:
     help="Images with the feature a record needs to be stored.",
 )
 @click.option(
+    "--adapter",
+    "adapter_files",
+    type=PATH_TYPE,
+    multiple=True,
+    help="JSON file describing another table's shape (the fields of SourceAdapter).",
+)
+@click.option(
     "--alpha",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     default=0.05,
@@ -47,6 +54,7 @@ def mine(
     min_images: int,
     min_count: int,
     alpha: float,
+    adapter_files: tuple[Path, ...],
 ) -> None:
     """Mine TABLES (PATH or SOURCE=PATH; the source is detected from the columns).
 
@@ -55,10 +63,12 @@ def mine(
     from derm_onto.associations.evidence import write
     from derm_onto.associations.mine import MineOptions
     from derm_onto.associations.mine import mine as run_mine
+    from derm_onto.associations.sources import load_adapters
 
     onto = load_ontology(ontology_path)
     options = MineOptions(min_images=min_images, min_count=min_count, alpha=alpha)
-    document = run_mine(list(tables), onto, options, show_progress=True)
+    adapters = [a for path in adapter_files for a in load_adapters(str(path))]
+    document = run_mine(list(tables), onto, options, show_progress=True, adapters=adapters)
     write(document, output)
     for source in document["sources"]:
         unmapped = [c["column"] for c in source["unmapped_columns"]]
