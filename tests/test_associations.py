@@ -571,3 +571,33 @@ def test_a_json_adapter_mines_a_new_table_shape(
     (tmp_path / "clinic.json").write_text(json.dumps(spec))
     with pytest.raises(evidence.DermOntoError, match="/features/0/kind"):
         load_adapters(str(tmp_path / "clinic.json"))
+
+
+def test_rollup_counts_each_image_once_per_ancestor(tiny_onto: Ontology, tmp_path: Path) -> None:
+    rows = ["disease_label,skin_concept"]
+    rows += ["psoriatic nail dystrophy,scale"] * 2  # two parents: psoriasis and nail disease
+    rows += ["guttate psoriasis,papule"] * 3
+    rows += ["psoriasis; guttate psoriasis,papule"]  # multi-label: psoriasis counted once
+    rows += ["melanoma,pigment network"] * 4
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    doc = mine([str(tmp_path / "t.csv")], tiny_onto, MineOptions(min_images=1))
+    n_images = doc["sources"][0]["columns"][0]["n_images"]
+    assert n_images == {
+        ids.PSORIATIC_NAIL_DYSTROPHY: 2,
+        ids.NAIL_DISEASE: 2,
+        ids.GUTTATE_PSORIASIS: 4,
+        ids.PSORIASIS: 6,
+        ids.INFLAMMATORY: 6,
+        ids.SKIN_DISEASE: 6,
+        ids.MELANOMA: 4,
+        ids.MELANOCYTIC_MALIGNANT: 4,
+        ids.MALIGNANT: 4,
+        ids.NEOPLASM: 4,
+    }
+    with_feature = {
+        (r["condition"], r["feature"]): r["n_with_feature"] for r in doc["associations"]
+    }
+    assert with_feature[(ids.PSORIASIS, ids.PAPULE)] == 4
+    assert with_feature[(ids.NAIL_DISEASE, ids.SCALE)] == 2
+    assert (ids.NAIL_DISEASE, ids.PAPULE) not in with_feature
+    assert doc["sources"][0]["columns"][0]["n_total"] == 10
