@@ -601,3 +601,26 @@ def test_rollup_counts_each_image_once_per_ancestor(tiny_onto: Ontology, tmp_pat
     assert with_feature[(ids.NAIL_DISEASE, ids.SCALE)] == 2
     assert (ids.NAIL_DISEASE, ids.PAPULE) not in with_feature
     assert doc["sources"][0]["columns"][0]["n_total"] == 10
+
+
+MINE_COMMAND = (
+    "derm-onto associations mine ../shared/data/{skincon/annotations_fitzpatrick17k.csv,"
+    "fitzpatrick17k/fitzpatrick17k.csv,derm7pt/meta.csv,ham10000/HAM10000_metadata.csv,"
+    "pad_ufes_20/metadata.csv,derm1m/pretrain_sample_100.csv} -o ontology/derm1m.associations.json"
+)
+
+
+def test_bundled_evidence_file_is_up_to_date(bundled: Ontology) -> None:
+    tables = [
+        str(shared_file(name))
+        for name in (
+            "skincon/annotations_fitzpatrick17k.csv",
+            "fitzpatrick17k/fitzpatrick17k.csv",
+            "derm7pt/meta.csv",
+            "ham10000/HAM10000_metadata.csv",
+            "pad_ufes_20/metadata.csv",
+            "derm1m/pretrain_sample_100.csv",
+        )
+    ]
+    rebuilt = evidence.dumps(mine(tables, bundled))
+    assert rebuilt == evidence.default_path().read_bytes(), f"stale evidence; run: {MINE_COMMAND}"
