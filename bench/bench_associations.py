@@ -1,6 +1,6 @@
 """Benchmark `derm-onto associations mine` against a pyarrow read of the same tables.
 
-Run: python bench/bench_associations.py [--rows 1000000] [--out bench/out]
+Run: python bench/bench_associations.py [--rows 1000000] [--repeat 3] [--out bench/out]
 
 In one run, each in its own process (wall time and peak RSS of the child):
 
@@ -117,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs per command (best kept).")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     env_python = [sys.executable]
@@ -124,9 +125,14 @@ def main() -> None:
     results: list[dict[str, object]] = []
 
     def measure(name: str, tables: list[str], rows: int) -> None:
-        read_s, read_cpu, read_mb = run([*env_python, "-c", READ, *tables])
         slug = name.replace(" ", "_").replace("+", "_")
-        mine_s, mine_cpu, mine_mb = run([*mine, *tables, "-o", str(args.out / f"{slug}.json")])
+        reads = [run([*env_python, "-c", READ, *tables]) for _ in range(args.repeat)]
+        mines = [
+            run([*mine, *tables, "-o", str(args.out / f"{slug}.json")]) for _ in range(args.repeat)
+        ]
+        # the best of --repeat runs: the least disturbed by other work on the machine
+        read_s, read_cpu, read_mb = (min(x[i] for x in reads) for i in range(3))
+        mine_s, mine_cpu, mine_mb = (min(x[i] for x in mines) for i in range(3))
         results.append(
             {
                 "case": name,

@@ -313,9 +313,13 @@ class _ColumnState:
         self.rows[:n_labels] += np.bincount(labels[row_ok], minlength=n_labels)
         chosen = self.matrix()[codes]
         n_features = len(self.vocab.features)
-        keys = np.unique(
-            np.repeat(parent, np.diff(chosen.indptr)).astype(np.int64) * n_features + chosen.indices
-        )
+        keys = np.repeat(parent, np.diff(chosen.indptr)).astype(np.int64) * n_features
+        keys += chosen.indices
+        # rows come in order, so a stable sort only orders each row's few features (much
+        # faster than np.unique's hashing); then drop repeats of a (row, feature) pair
+        keys.sort(kind="stable")
+        if keys.size > 1:
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
         cells = labels[keys // n_features] * n_features + keys % n_features
         self.counts[:n_labels] += np.bincount(cells, minlength=n_labels * n_features).reshape(
             n_labels, n_features
