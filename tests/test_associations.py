@@ -275,6 +275,15 @@ def test_benjamini_hochberg_is_monotone_and_bounded() -> None:
     assert stats.benjamini_hochberg([]).size == 0
 
 
+@settings(deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=200))
+def test_benjamini_hochberg_equals_scipy(p: list[float]) -> None:
+    import numpy as np
+    from scipy.stats import false_discovery_control
+
+    assert np.allclose(stats.benjamini_hochberg(p), false_discovery_control(p, method="bh"))
+
+
 # -- evidence file ------------------------------------------------------------------------
 
 

@@ -394,8 +394,11 @@ def _join_labels(spec: SourceAdapter, partners: dict[str, str], path: str) -> An
 class _SourceRun:
     """Counts of one table."""
 
-    def __init__(self, vocab: Vocabulary, spec: SourceAdapter, path: str) -> None:
+    def __init__(
+        self, vocab: Vocabulary, spec: SourceAdapter, path: str, header: list[str]
+    ) -> None:
         self.vocab = vocab
+        self.header = header
         self.spec = spec
         self.path = path
         self.labels = _LabelState(vocab)
@@ -411,9 +414,7 @@ class _SourceRun:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from derm_onto.tables import read_columns
-
-        header = read_columns(self.path)
+        header = self.header
         needed = [self.spec.join.key if self.spec.join else self.spec.label_column]
         for name in needed:
             if name not in header:
@@ -646,11 +647,13 @@ def mine(
     vocab = Vocabulary(ontology)
     extra = {a.name: a for a in adapters}
     specs: list[tuple[SourceAdapter, str]] = []
+    headers: dict[str, list[str]] = {}
     for arg in tables:
         name, path = parse_table_arg(arg)
         if not Path(path).is_file():
             raise DermOntoError(f"{path}: no such file")
-        spec = adapter(name, extra) if name else detect(read_columns(path), path, extra)
+        headers[path] = read_columns(path)
+        spec = adapter(name, extra) if name else detect(headers[path], path, extra)
         specs.append((spec, path))
     partners = {spec.name: path for spec, path in specs}
     seen = Counter(spec.name for spec, _ in specs)
@@ -666,7 +669,7 @@ def mine(
         for spec, path in specs:
             if not spec.mined:
                 continue
-            run = _SourceRun(vocab, spec, path)
+            run = _SourceRun(vocab, spec, path, headers[path])
             run.run(partners, bar if show_progress else _NoBar())
             label_rows = run.label_rows if run.label_rows is not None else np.zeros(0, np.int64)
             columns = []

@@ -114,15 +114,22 @@ def fisher_less(n_cf: Array, n_c: Array, n_f: Array, n: Array) -> Array:
 
 
 def benjamini_hochberg(p: Array) -> Array:
-    """Benjamini-Hochberg q-values (an empty array stays empty).
+    """Benjamini-Hochberg q-values (an empty array stays empty): the p-values sorted,
+    scaled by m / rank, made monotone from the top, capped at 1. The same numbers as
+    ``scipy.stats.false_discovery_control(p, method="bh")`` (the tests compare them),
+    without importing scipy.stats (a second of start-up).
 
     >>> [round(float(q), 3) for q in benjamini_hochberg([0.01, 0.04, 0.03])]
     [0.03, 0.04, 0.04]
     """
     import numpy as np
-    from scipy.stats import false_discovery_control
 
     p = np.asarray(p, dtype=np.float64)
     if p.size == 0:
         return p
-    return np.asarray(false_discovery_control(p, method="bh"))
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * p.size / np.arange(1, p.size + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty_like(p)
+    q[order] = np.minimum(ranked, 1.0)
+    return q
