@@ -39,12 +39,14 @@ def bundled_ontology_path(name: str = DEFAULT_ONTOLOGY) -> Path:
 
 
 def bundled_ontologies() -> list[Path]:
-    """Every bundled ontology file (curation files are not ontologies), sorted by name."""
+    """Every bundled ontology file (curation and evidence files are not ontologies), sorted
+    by name."""
     folder = data_dir("ontology")
     return sorted(
         Path(str(entry))
         for entry in folder.iterdir()
-        if entry.name.endswith(".json") and not entry.name.endswith(".curation.json")
+        if entry.name.endswith(".json")
+        and not entry.name.endswith((".curation.json", ".associations.json"))
     )
 
 

@@ -65,6 +65,7 @@ COMMAND_MODULES = (
     "derm_onto.cli.evaluate",
     "derm_onto.cli.diff",
     "derm_onto.cli.obo",
+    "derm_onto.cli.associations",
 )
 
 

@@ -1,0 +1,168 @@
+"""Benchmark `derm-onto associations mine` against a pyarrow read of the same tables.
+
+Run: python bench/bench_associations.py [--rows 1000000] [--repeat 3] [--out bench/out]
+
+In one run, each in its own process (wall time and peak RSS of the child):
+
+* SkinCon + Fitzpatrick17k (3,690 + 16,577 rows, the real files in ../shared/data):
+  `associations mine` vs a streaming pyarrow read of both files (derm_onto.tables);
+* a generated Derm1M-shaped CSV (--rows rows; the Derm1M columns with captions from the
+  real sample rows; disease labels drawn from the ontology's names with Zipf-like
+  frequencies, 25% 'no definitive diagnosis'; `skin_concept`, `body_location` and
+  `symptoms` comma lists of 0-4 names drawn from the ontology's concept and finding names
+  and synonyms, so there are tens of thousands of distinct cells), and the same at a quarter
+  of the rows to show that memory stays flat: `associations mine` vs a pyarrow read.
+
+Target (issue #12): mine <= 3x the read. CPU seconds are reported beside wall seconds
+because the machine is shared (the wall ratio moves with the load). Results print as a
+table and are saved to OUT/associations.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+if not DATA.is_dir():
+    DATA = Path("/work/shared/data")
+SAMPLE = DATA / "derm1m" / "pretrain_sample_100.csv"
+SKINCON = DATA / "skincon" / "annotations_fitzpatrick17k.csv"
+FITZ = DATA / "fitzpatrick17k" / "fitzpatrick17k.csv"
+
+READ = """
+import sys
+from derm_onto.tables import read_batches
+rows = 0
+for path in sys.argv[1:]:
+    for batch in read_batches(path):
+        rows += batch.num_rows
+print(rows)
+"""
+
+
+def generate(path: Path, rows: int, seed: int = 0) -> None:
+    """A Derm1M-shaped CSV, deterministic for a seed."""
+    import numpy as np
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    from derm_onto.jsonio import load
+    from derm_onto.resources import bundled_ontology_path
+
+    onto = load(bundled_ontology_path())
+    rng = np.random.default_rng(seed)
+
+    def zipf(pool: list[str], n: int) -> Any:
+        weights = 1.0 / np.arange(1, len(pool) + 1)
+        return np.array(pool, dtype=object)[rng.choice(len(pool), n, p=weights / weights.sum())]
+
+    def lists(pool: list[str], sentinel: str) -> Any:
+        counts = rng.integers(0, 5, rows)
+        picks = zipf(pool, int(counts.sum()))
+        out = np.empty(rows, dtype=object)
+        start = 0
+        for i, k in enumerate(counts.tolist()):
+            out[i] = ", ".join(picks[start : start + k]) if k else sentinel
+            start += k
+        return out
+
+    conditions = sorted({n for c in onto.conditions for n in c.names})
+    rng.shuffle(conditions)
+    concepts = sorted({n for c in onto.concepts for n in c.names})
+    rng.shuffle(concepts)
+    sites = sorted({n for f in onto.findings if f.category == "body_site" for n in f.names})
+    symptoms = sorted({n for f in onto.findings if f.category != "body_site" for n in f.names})
+    labels = zipf(conditions[:1000], rows)
+    labels[rng.random(rows) < 0.25] = "no definitive diagnosis"
+    with SAMPLE.open(newline="", encoding="utf-8") as handle:
+        sample = list(csv.DictReader(handle))
+    pick = rng.integers(0, len(sample), rows)
+    columns = {
+        c: pa.array(np.array([r[c] for r in sample], dtype=object)[pick], pa.string())
+        for c in sample[0]
+    }
+    columns["filename"] = pa.array([f"img/{i:07d}.jpg" for i in range(rows)], pa.string())
+    columns["disease_label"] = pa.array(labels, pa.string())
+    columns["skin_concept"] = pa.array(lists(concepts, "No visual concepts"), pa.string())
+    columns["body_location"] = pa.array(lists(sites, "No body location information"), pa.string())
+    columns["symptoms"] = pa.array(lists(symptoms, "No symptom information"), pa.string())
+    pa_csv.write_csv(pa.table(columns), str(path))
+
+
+def run(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of a child process."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            err.seek(0)
+            raise SystemExit(f"{cmd} failed: {err.read().decode()[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs per command (best kept).")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    env_python = [sys.executable]
+    mine = [*env_python, "-m", "derm_onto", "associations", "mine"]
+    results: list[dict[str, object]] = []
+
+    def measure(name: str, tables: list[str], rows: int) -> None:
+        slug = name.replace(" ", "_").replace("+", "_")
+        reads = [run([*env_python, "-c", READ, *tables]) for _ in range(args.repeat)]
+        mines = [
+            run([*mine, *tables, "-o", str(args.out / f"{slug}.json")]) for _ in range(args.repeat)
+        ]
+        # the best of --repeat runs: the least disturbed by other work on the machine
+        read_s, read_cpu, read_mb = (min(x[i] for x in reads) for i in range(3))
+        mine_s, mine_cpu, mine_mb = (min(x[i] for x in mines) for i in range(3))
+        results.append(
+            {
+                "case": name,
+                "rows": rows,
+                "read_s": round(read_s, 2),
+                "mine_s": round(mine_s, 2),
+                "ratio": round(mine_s / read_s, 2),
+                "read_cpu_s": round(read_cpu, 2),
+                "mine_cpu_s": round(mine_cpu, 2),
+                "cpu_ratio": round(mine_cpu / read_cpu, 2),
+                "read_rss_mib": round(read_mb),
+                "mine_rss_mib": round(mine_mb),
+            }
+        )
+
+    measure("skincon+fitzpatrick17k", [str(SKINCON), str(FITZ)], 3690 + 16577)
+    for rows in (args.rows // 4, args.rows):
+        path = args.out / f"derm1m_shaped_{rows}.csv"
+        if not path.exists():
+            generate(path, rows)
+        measure(f"derm1m-shaped {rows}", [str(path)], rows)
+    header = f"{'case':26} {'rows':>9} {'read s':>7} {'mine s':>7} {'ratio':>6} "
+    print(header + f"{'cpu ratio':>9} {'RSS read':>9} {'RSS mine':>9}")
+    for r in results:
+        print(
+            f"{r['case']!s:26} {r['rows']:>9} {r['read_s']:>7} {r['mine_s']:>7} "
+            f"{r['ratio']:>6} {r['cpu_ratio']:>9} {r['read_rss_mib']:>8}M {r['mine_rss_mib']:>8}M"
+        )
+    (args.out / "associations.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,420 @@
+"""The evidence file (``ontology/derm1m.associations.json``) and the check of asserted links.
+
+The file is canonical: sorted keys, 2-space indent, UTF-8, a newline at the end, and one
+association record per line, so a rebuild diffs line by line. Nothing in it depends on the
+time or the path a table was read from (files are named by base name and SHA-256).
+
+The check compares the ontology's asserted links (``Condition.concepts`` / ``.findings``)
+with the evidence. Per link and source column that covers the feature, with ``n_images`` >=
+the minimum: the confidence (share of the condition's images showing the feature) and its
+Wilson interval, the rate of zero counts included (the file's ``columns`` margins keep
+them). A link is
+
+* ``supported`` when some source shows the feature in >= ``support_confidence`` (10%) of the
+  condition's images;
+* ``contradicted`` when no source does and some source is confident it is rare: the upper
+  Wilson bound is below ``contradict_below`` (25%);
+* ``weak`` otherwise (too few images to say), and ``no_data`` when no source covers it.
+
+Candidates are unasserted pairs, not implied by an ancestor's link, seen in >=
+``candidate_confidence`` (40%) of the condition's images, and either significantly enriched
+(BH q < alpha) or common beyond doubt (lower Wilson bound >= ``candidate_ci_low``, 30%): a
+typical feature need not be specific (erythema is typical of eczema and of much else).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from derm_onto.errors import DermOntoError
+from derm_onto.model import Concept, ConceptCategory, Ontology
+
+LinkStatus = Literal["supported", "contradicted", "weak", "no_data"]
+SCHEMA = "associations.schema.json"
+#: The evidence file beside the bundled ontology.
+DEFAULT_FILE = "derm1m.associations.json"
+
+
+def dumps(document: Mapping[str, Any]) -> bytes:
+    """Canonical bytes: sorted keys, indent 2, one association record per line.
+
+    >>> print(dumps({"format": "x", "associations": [{"b": 1, "a": 2}]}).decode(), end="")
+    {
+      "associations": [
+        {"a": 2, "b": 1}
+      ],
+      "format": "x"
+    }
+    """
+    head = {k: v for k, v in document.items() if k != "associations"}
+    records = document.get("associations", [])
+    lines = ",\n".join("    " + json.dumps(r, sort_keys=True, ensure_ascii=False) for r in records)
+    body = json.dumps(head, sort_keys=True, indent=2, ensure_ascii=False)
+    block = '"associations": [\n' + lines + "\n  ]" if records else '"associations": []'
+    rest = body[1:-1].strip("\n")
+    text = "{\n  " + block + ("," if rest else "") + ("\n" + rest if rest else "") + "\n}\n"
+    return text.encode("utf-8")
+
+
+def schema_path() -> Path:
+    """The JSON Schema of the evidence file."""
+    from derm_onto.resources import data_dir
+
+    return Path(str(data_dir("schemas").joinpath(SCHEMA)))
+
+
+def default_path() -> Path:
+    """The bundled evidence file."""
+    from derm_onto.resources import data_dir
+
+    return Path(str(data_dir("ontology").joinpath(DEFAULT_FILE)))
+
+
+def validate(document: Any, source: str = "<associations>") -> None:
+    """Raise :class:`DermOntoError` naming the JSON path of the first schema violation."""
+    import jsonschema
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/" + "/".join(str(p) for p in first.absolute_path)
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise DermOntoError(f"{source}:{where}: {first.message}{more}")
+
+
+def write(document: Mapping[str, Any], path: str | Path, *, check_schema: bool = False) -> None:
+    """Write atomically in canonical form. :func:`~derm_onto.associations.mine.mine`'s
+    output is valid by construction (the tests validate it); ``check_schema=True`` validates
+    first (jsonschema walks every record: seconds per 10,000 records)."""
+    from derm_onto.files import atomic_write
+
+    if check_schema:
+        validate(document, str(path))
+    with atomic_write(path) as handle:
+        handle.write(dumps(document))
+
+
+def read(path: str | Path) -> dict[str, Any]:
+    """Read and validate an evidence file."""
+    from derm_onto.jsonio import read_json
+
+    document = read_json(path)
+    validate(document, str(path))
+    if not isinstance(document, dict):  # pragma: no cover - the schema requires an object
+        raise DermOntoError(f"{path}: not an object")
+    return document
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One source column's evidence for one (condition, feature) pair."""
+
+    condition: str
+    feature: str
+    source: str
+    column: str
+    n_images: int
+    n_with_feature: int
+    n_feature: int
+    n_total: int
+    confidence: float
+    ci_low: float
+    ci_high: float
+    lift: float
+    q_value: float | None  # None: not in the file (zero count, not tested for enrichment)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Thresholds of :func:`check`."""
+
+    support_confidence: float = 0.10
+    contradict_below: float = 0.25
+    candidate_confidence: float = 0.40
+    candidate_ci_low: float = 0.30
+    alpha: float = 0.05
+    level: float = 0.95
+
+
+@dataclass
+class LinkReport:
+    """The verdict on one link (asserted or candidate) and its evidence."""
+
+    condition: str
+    feature: str
+    status: LinkStatus
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def best(self) -> Evidence | None:
+        """The evidence row with the highest confidence (ties: most images)."""
+        if not self.evidence:
+            return None
+        return max(self.evidence, key=lambda e: (e.confidence, e.n_images, e.source, e.column))
+
+
+class EvidenceIndex:
+    """Evidence rows by (condition, feature), zero counts reconstructed from the margins."""
+
+    def __init__(self, document: Mapping[str, Any], level: float = 0.95) -> None:
+        self.document = document
+        self.min_images = int(document["parameters"]["min_images"])
+        self.level = level
+        self.records: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in document["associations"]:
+            self.records.setdefault((r["condition"], r["feature"]), []).append(r)
+        self._zero_high: dict[int, float] = {}
+        self.columns = [(s["source"], c) for s in document["sources"] for c in s["columns"]]
+
+    def evidence(self, condition: str, feature: str) -> list[Evidence]:
+        """Every covering source column's evidence (n_images >= the minimum)."""
+        from derm_onto.associations.stats import wilson
+
+        stored = {(r["source"], r["column"]): r for r in self.records.get((condition, feature), ())}
+        out: list[Evidence] = []
+        for source, column in self.columns:
+            n_images = column["n_images"].get(condition, 0)
+            if feature not in column["n_feature"] or n_images < self.min_images:
+                continue
+            r = stored.get((source, column["column"]))
+            if r is not None:
+                out.append(
+                    Evidence(
+                        condition,
+                        feature,
+                        source,
+                        column["column"],
+                        r["n_images"],
+                        r["n_with_feature"],
+                        r["n_feature"],
+                        r["n_total"],
+                        r["confidence"],
+                        r["ci_low"],
+                        r["ci_high"],
+                        r["lift"],
+                        r["q_value"],
+                    )
+                )
+                continue
+            high = self._zero_high.get(n_images)
+            if high is None:
+                high = round(float(wilson(0, n_images, self.level)[1]), 6)
+                self._zero_high[n_images] = high
+            out.append(
+                Evidence(
+                    condition,
+                    feature,
+                    source,
+                    column["column"],
+                    n_images,
+                    0,
+                    column["n_feature"][feature],
+                    column["n_total"],
+                    0.0,
+                    0.0,
+                    high,
+                    0.0,
+                    None,
+                )
+            )
+        return out
+
+
+def asserted_links(ontology: Ontology) -> list[tuple[str, str]]:
+    """Every asserted (condition, concept|finding) pair, sorted."""
+    return sorted((c.id, f) for c in ontology.conditions for f in (*c.concepts, *c.findings))
+
+
+def _implied(ontology: Ontology, graph: Any) -> set[tuple[str, str]]:
+    """Pairs asserted on a condition or on one of its ancestors (OWL inheritance)."""
+    from derm_onto import hierarchy
+
+    direct: dict[str, set[str]] = {}
+    for c, f in asserted_links(ontology):
+        direct.setdefault(c, set()).add(f)
+    out: set[tuple[str, str]] = set()
+    for condition in ontology.conditions:
+        if condition.id not in graph:
+            continue
+        for a in hierarchy.ancestors(graph, condition.id, reflexive=True):
+            out.update((condition.id, f) for f in direct.get(a, ()))
+    return out
+
+
+def _verdict(evidence: Iterable[Evidence], options: CheckOptions) -> LinkStatus:
+    rows = list(evidence)
+    if not rows:
+        return "no_data"
+    if any(e.confidence >= options.support_confidence for e in rows):
+        return "supported"
+    if any(e.ci_high < options.contradict_below for e in rows):
+        return "contradicted"
+    return "weak"
+
+
+@dataclass
+class CheckReport:
+    """Asserted links with verdicts, candidate links, and summary figures."""
+
+    links: list[LinkReport]
+    candidates: list[LinkReport]
+    summary: dict[str, Any]
+
+    def as_dict(self, ontology: Ontology) -> dict[str, Any]:
+        """A JSON-ready dict."""
+
+        def row(link: LinkReport) -> dict[str, Any]:
+            best = link.best()
+            return {
+                "condition": link.condition,
+                "condition_label": ontology.term(link.condition).label,
+                "feature": link.feature,
+                "feature_label": ontology.term(link.feature).label,
+                "status": link.status,
+                "evidence": [e.__dict__ for e in link.evidence],
+                "best": best.__dict__ if best else None,
+            }
+
+        return {
+            "summary": self.summary,
+            "contradicted": [row(x) for x in self.links if x.status == "contradicted"],
+            "candidates": [row(x) for x in self.candidates],
+            "links": [row(x) for x in self.links],
+        }
+
+
+def check(
+    ontology: Ontology, document: Mapping[str, Any], options: CheckOptions | None = None
+) -> CheckReport:
+    """Check asserted links against the evidence; list candidate links."""
+    from derm_onto import hierarchy
+
+    options = options or CheckOptions()
+    index = EvidenceIndex(document, options.level)
+    graph = hierarchy.build_graph(ontology)
+    links = [
+        LinkReport(c, f, _verdict(ev := index.evidence(c, f), options), ev)
+        for c, f in asserted_links(ontology)
+        if c in ontology and f in ontology
+    ]
+    implied = _implied(ontology, graph)
+    artifacts = {
+        t.id
+        for t in ontology.concepts
+        if isinstance(t, Concept) and t.category == ConceptCategory.ARTIFACT
+    }
+    candidates: list[LinkReport] = []
+    for (c, f), rows in sorted(index.records.items()):
+        if (c, f) in implied or f in artifacts or c not in ontology or f not in ontology:
+            continue
+        good = [
+            r
+            for r in rows
+            if r["confidence"] >= options.candidate_confidence
+            and (r["q_value"] < options.alpha or r["ci_low"] >= options.candidate_ci_low)
+        ]
+        if good:
+            candidates.append(LinkReport(c, f, "supported", index.evidence(c, f)))
+    summary = _summary(ontology, index, links, candidates, implied, options)
+    return CheckReport(links, candidates, summary)
+
+
+def _summary(
+    ontology: Ontology,
+    index: EvidenceIndex,
+    links: list[LinkReport],
+    candidates: list[LinkReport],
+    implied: set[tuple[str, str]],
+    options: CheckOptions,
+) -> dict[str, Any]:
+    """Counts before/after, and the issue's quality measures on concepts:
+    recall = share of (condition, concept) pairs seen in >= 40% of the condition's images
+    that are linked (asserted or inherited); precision = share of linked pairs with data
+    whose concept appears in >= 10% of the images."""
+    from collections import Counter
+
+    status = Counter(x.status for x in links)
+    concept_ids = {t.id for t in ontology.concepts}
+    contradicted = {(x.condition, x.feature) for x in links if x.status == "contradicted"}
+    added = {(x.condition, x.feature) for x in candidates}
+
+    def best_rate(c: str, f: str) -> float | None:
+        rows = index.evidence(c, f)
+        return max(e.confidence for e in rows) if rows else None
+
+    frequent = {
+        key
+        for key, rows in index.records.items()
+        if key[1] in concept_ids
+        and any(
+            r["confidence"] >= options.candidate_confidence and r["n_images"] >= index.min_images
+            for r in rows
+        )
+    }
+
+    def measures(linked: set[tuple[str, str]]) -> dict[str, Any]:
+        linked = {k for k in linked if k[1] in concept_ids}
+        rated = {k: best_rate(*k) for k in linked}
+        with_data = {k: r for k, r in rated.items() if r is not None}
+        good = sum(1 for r in with_data.values() if r >= options.support_confidence)
+        found = len(frequent & linked)
+        return {
+            "linked_concept_pairs": len(linked),
+            "linked_with_data": len(with_data),
+            "precision_ge_10pct": round(good / len(with_data), 4) if with_data else None,
+            "frequent_pairs_ge_40pct": len(frequent),
+            "recall_of_frequent": round(found / len(frequent), 4) if frequent else None,
+        }
+
+    after = (implied - contradicted) | added
+    return {
+        "asserted": len(links),
+        "supported": status.get("supported", 0),
+        "contradicted": status.get("contradicted", 0),
+        "weak": status.get("weak", 0),
+        "no_data": status.get("no_data", 0),
+        "candidates": len(candidates),
+        "before": measures(implied),
+        "after_removing_contradicted_and_adding_candidates": measures(after),
+    }
+
+
+def format_report(ontology: Ontology, report: CheckReport) -> str:
+    """The check as text: summary, contradicted links, candidates (one line each)."""
+
+    def line(link: LinkReport) -> str:
+        best = link.best()
+        where = (
+            f"{best.n_with_feature}/{best.n_images} = {best.confidence:.0%} "
+            f"[{best.ci_low:.0%}, {best.ci_high:.0%}] in {best.source}:{best.column}"
+            if best
+            else "no data"
+        )
+        return (
+            f"  {link.condition} {ontology.term(link.condition).label} -> {link.feature} "
+            f"{ontology.term(link.feature).label}: {where}\n"
+        )
+
+    s = report.summary
+    out = [
+        f"asserted links: {s['asserted']} (supported {s['supported']}, contradicted "
+        f"{s['contradicted']}, weak {s['weak']}, no data {s['no_data']}); "
+        f"candidates: {s['candidates']}\n"
+    ]
+    for name in ("before", "after_removing_contradicted_and_adding_candidates"):
+        m = s[name]
+        out.append(
+            f"{name}: {m['linked_concept_pairs']} concept links, precision(>=10%) "
+            f"{m['precision_ge_10pct']}, recall of >=40% concepts {m['recall_of_frequent']}\n"
+        )
+    contradicted = [x for x in report.links if x.status == "contradicted"]
+    out.append(f"contradicted ({len(contradicted)}):\n")
+    out.extend(line(x) for x in contradicted)
+    out.append(f"candidates ({len(report.candidates)}):\n")
+    out.extend(line(x) for x in report.candidates)
+    return "".join(out)

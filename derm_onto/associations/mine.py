@@ -1,0 +1,740 @@
+"""Mine condition <-> concept/finding associations from annotated tables, streaming.
+
+Each table is read in pyarrow record batches. A batch's label column and each feature
+column are dictionary-encoded; every distinct value is resolved once (matcher, then the
+hierarchy), so a value becomes a small multi-hot row: the conditions it counts for (the
+matched conditions and all their ancestors, de-duplicated, so an image of nodular melanoma
+counts once for melanoma and once for each ancestor) and the features it shows (matched
+concepts or findings and their ancestors: a nose image is also a face and a head image).
+Counting is then sparse matrix algebra over the batch: ``J`` (label value x cell value
+pair counts) times ``B`` (cell value x feature) gives per-label-value feature counts, and
+``A^T`` (condition x label value) rolls them up the hierarchy. Memory holds only the
+per-distinct-value tables and a (label values x features) count matrix per column, so it
+stays flat as rows grow.
+
+>>> from derm_onto.jsonio import load
+>>> from derm_onto.resources import bundled_ontology_path
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "t.csv").write_text(
+...     "disease_label,skin_concept\\nmelanoma,papule\\nmelanoma,No visual concepts\\n")
+>>> doc = mine([str(folder / "t.csv")], load(bundled_ontology_path()),
+...            MineOptions(min_images=1))
+>>> [(r["feature_label"], r["n_images"], r["n_with_feature"])
+...  for r in doc["associations"] if r["condition_label"] == "melanoma"]
+[('papule', 1, 1)]
+>>> doc["sources"][0]["unmapped_columns"][0]["column"]  # reported, not fatal
+'body_location'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from derm_onto import hierarchy
+from derm_onto.associations.sources import (
+    ACCEPTED_METHODS,
+    FeatureColumn,
+    SourceAdapter,
+    adapter,
+    detect,
+    feature_columns,
+)
+from derm_onto.errors import DermOntoError
+from derm_onto.matching import Match, Matcher
+from derm_onto.model import KINDS, Kind, Ontology
+
+FEATURE_KINDS: tuple[Kind, ...] = ("concepts", "findings")
+
+FORMAT = "derm-onto-associations/1"
+
+
+@dataclass(frozen=True)
+class MineOptions:
+    """Thresholds: a condition needs ``min_images`` annotated images in a source for its
+    links to be tested; a record is stored when ``n_with_feature >= min_count``."""
+
+    min_images: int = 10
+    min_count: int = 1
+    alpha: float = 0.05
+    level: float = 0.95
+
+
+def _round(value: float, digits: int = 6) -> float:
+    return float(f"{value:.{digits}g}")
+
+
+class Vocabulary:
+    """Axes and resolvers shared by every source: condition and feature ids (sorted), the
+    matchers, and the reflexive ancestors of every id."""
+
+    def __init__(self, ontology: Ontology) -> None:
+        self.ontology = ontology
+        self.conditions = sorted(t.id for t in ontology.conditions)
+        self.features = sorted(t.id for kind in FEATURE_KINDS for t in ontology.entries(kind))
+        self.condition_index = {c: i for i, c in enumerate(self.conditions)}
+        self.feature_index = {f: i for i, f in enumerate(self.features)}
+        self.matchers = {kind: Matcher(ontology, kind) for kind in KINDS}
+        self._graphs = {kind: hierarchy.build_graph(ontology, kind) for kind in KINDS}
+        self._up: dict[str, tuple[str, ...]] = {}
+        self._comma_free: dict[str, bool] = {}
+
+    def comma_free(self, kind: Kind) -> bool:
+        """True when no name of the kind holds a list separator (, ; |)."""
+        if kind not in self._comma_free:
+            self._comma_free[kind] = not any(
+                sep in name
+                for t in self.ontology.entries(kind)
+                for name in (*t.names, *t.provenance)
+                for sep in ",;|"
+            )
+        return self._comma_free[kind]
+
+    def match_list(self, kind: Kind, cell: str) -> list[Match]:
+        """:meth:`Matcher.match_cell`, made fast for lists of many distinct combinations:
+        when no name of the kind holds a comma or a separator, the cell's parts are matched
+        one by one (each distinct part once; the matcher caches it), instead of also trying
+        runs of parts and the whole cell as one name (which cannot be names here).
+        """
+        matcher = self.matchers[kind]
+        if not self.comma_free(kind):
+            return matcher.match_cell(cell)
+        parts = [p.strip() for p in re.split(r"[,;|]", cell)]
+        return [matcher.match(p) for p in parts if p] or [matcher.match("")]
+
+    def up(self, kind: Kind, term_id: str) -> tuple[str, ...]:
+        """The id and its ancestors."""
+        found = self._up.get(term_id)
+        if found is None:
+            found = tuple(hierarchy.ancestors(self._graphs[kind], term_id, reflexive=True))
+            self._up[term_id] = found
+        return found
+
+
+@dataclass
+class _Unmapped:
+    rows: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def add(self, what: str, method: str, candidates: Sequence[str], rows: int) -> None:
+        self.rows[(what, method, "|".join(candidates))] += rows
+
+
+class _LabelState:
+    """Distinct label values -> rolled-up condition indices."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.codes: dict[str, int] = {}
+        self.conditions: list[tuple[int, ...]] = []
+        self.status: list[str] = []
+
+    def code(self, value: str) -> int:
+        found = self.codes.get(value)
+        if found is not None:
+            return found
+        matcher = self.vocab.matchers["conditions"]
+        matches = matcher.match_cell(value) if value.strip() else []
+        status = "ok"
+        ids: set[int] = set()
+        if not matches or all(m.method in ("sentinel", "empty") for m in matches):
+            status = "sentinel"
+        elif not all(m.matched and m.method in ACCEPTED_METHODS for m in matches):
+            status = "unmatched"
+        else:
+            for m in matches:
+                ids.update(self.vocab.condition_index[c] for c in self.vocab.up("conditions", m.id))
+        self.codes[value] = len(self.conditions)
+        self.conditions.append(tuple(sorted(ids)))
+        self.status.append(status)
+        return self.codes[value]
+
+
+class _ColumnState:
+    """Distinct cell values of one feature column -> feature indices; running counts."""
+
+    def __init__(self, vocab: Vocabulary, spec: FeatureColumn) -> None:
+        import numpy as np
+
+        self.vocab = vocab
+        self.spec = spec
+        self.codes: dict[str, int] = {}
+        self.features: list[tuple[int, ...]] = []
+        self.annotated: list[bool] = []
+        self.unmapped = _Unmapped()
+        self.covered: set[int] = set()
+        self.counts = np.zeros((0, len(vocab.features)), dtype=np.int64)  # label value x feature
+        self.rows = np.zeros(0, dtype=np.int64)  # annotated rows per label value
+        self._matrix: Any = None
+        self._unmapped_text: dict[int, tuple[str, str, tuple[str, ...]]] = {}
+        self._column_ids: tuple[str, ...] | None = None
+
+    def _resolve(self, text: str) -> tuple[str, str, tuple[str, ...]]:
+        m = self.vocab.matchers[self.spec.kind].match(text)
+        if m.matched and m.method in ACCEPTED_METHODS:
+            return m.id, m.method, ()
+        return "", m.method, m.candidates or ((m.id,) if m.id else ())
+
+    def column_ids(self) -> tuple[str, ...]:
+        """A binary column's own feature (matched from its name), or nothing."""
+        if self._column_ids is None:
+            name = self.spec.names[0].format(column=self.spec.column.replace("_", " "), value="")
+            found, _, _ = self._resolve(name.strip())
+            self._column_ids = (found,) if found else ()
+        return self._column_ids
+
+    def _value(self, value: str) -> tuple[tuple[str, ...], bool, tuple[str, str, tuple[str, ...]]]:
+        """(feature ids, annotated, (unmapped text, method, candidates))"""
+        spec = self.spec
+        folded = value.strip().casefold()
+        none = ("", "", ())
+        if spec.encoding == "binary":
+            if folded in spec.true_values:
+                return self.column_ids(), True, none
+            if folded in spec.false_values:
+                return (), True, none
+            return (), False, none
+        if spec.encoding == "list":
+            matches = self.vocab.match_list(spec.kind, value) if folded else []
+            ids = [m.id for m in matches if m.matched and m.method in ACCEPTED_METHODS]
+            real = [m for m in matches if m.method not in ("sentinel", "empty")]
+            bad = [m for m in real if not (m.matched and m.method in ACCEPTED_METHODS)]
+            if bad:
+                m = bad[0]
+                return tuple(ids), bool(real), (m.input, m.method, m.candidates)
+            return tuple(ids), bool(real), none
+        if not folded or folded in spec.absent_values:
+            return (), bool(folded), none
+        if fold_sentinel(self.vocab, spec.kind, value):
+            return (), False, none
+        column = spec.column.replace("_", " ")
+        first: tuple[str, str, tuple[str, ...]] = none
+        for template in spec.names:
+            text = template.format(value=value.strip(), column=column)
+            found, method, candidates = self._resolve(text)
+            if found:
+                return (found,), True, none
+            if not first[0]:
+                first = (text, method, candidates)
+        return (), True, first
+
+    def code(self, value: str) -> int:
+        found = self.codes.get(value)
+        if found is not None:
+            return found
+        ids, annotated, (text, method, candidates) = self._value(value)
+        rolled = {
+            self.vocab.feature_index[a]
+            for i in ids
+            for a in self.vocab.up(self.spec.kind, i)
+            if a in self.vocab.feature_index
+        }
+        self.covered.update(rolled)
+        code = self.codes[value] = len(self.features)
+        self.features.append(tuple(sorted(rolled)))
+        self.annotated.append(annotated)
+        self._matrix = None
+        if text:
+            self._unmapped_text[code] = (text, method, candidates)
+        return code
+
+    def matrix(self) -> Any:
+        """The (cell value x feature) 0/1 matrix, annotated values only."""
+        if self._matrix is None:
+            import numpy as np
+            from scipy import sparse
+
+            rows = [i for i, fs in enumerate(self.features) if self.annotated[i] for _ in fs]
+            cols = [f for i, fs in enumerate(self.features) if self.annotated[i] for f in fs]
+            self._matrix = sparse.csr_matrix(
+                (np.ones(len(rows), dtype=np.int64), (rows, cols)),
+                shape=(len(self.features), len(self.vocab.features)),
+            )
+        return self._matrix
+
+    def _grow(self, n_labels: int) -> None:
+        import numpy as np
+
+        if self.counts.shape[0] < n_labels:
+            grow = n_labels - self.counts.shape[0]
+            self.counts = np.vstack([self.counts, np.zeros((grow, self.counts.shape[1]), np.int64)])
+            self.rows = np.concatenate([self.rows, np.zeros(grow, np.int64)])
+
+    def _count_unmapped(self, codes: Any) -> None:
+        import numpy as np
+
+        if not self._unmapped_text:
+            return
+        per_code = np.bincount(codes, minlength=len(self.features))
+        for code, (text, method, candidates) in self._unmapped_text.items():
+            if per_code[code]:
+                self.unmapped.add(text, method, candidates, int(per_code[code]))
+
+    def add(self, labels: Any, cells: Any, n_labels: int) -> None:
+        """Count one batch: label codes and cell codes, row-aligned."""
+        import numpy as np
+        from scipy import sparse
+
+        self._grow(n_labels)
+        annotated = np.asarray(self.annotated, dtype=bool)
+        keep = annotated[cells]
+        labels, cells = labels[keep], cells[keep]
+        if labels.size == 0:
+            return
+        pairs = sparse.csr_matrix(
+            (np.ones(labels.size, dtype=np.int64), (labels, cells)),
+            shape=(n_labels, len(self.features)),
+        )
+        self.counts[:n_labels] += (pairs @ self.matrix()).toarray()
+        self.rows[:n_labels] += np.bincount(labels, minlength=n_labels)
+        self._count_unmapped(cells)
+
+    def add_parts(self, labels: Any, array: Any, n_labels: int) -> None:
+        """Count one batch of a list column by its parts: each distinct *part* is resolved
+        once (not each distinct combination), and a row's features are the union of its
+        parts' features (a feature twice in a row counts once)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        self._grow(n_labels)
+        # split on commas only (a literal split is cheaper than a regex): a part holding ";"
+        # or "|" is split again when it is resolved (match_list); parts are stripped there
+        parts = pc.split_pattern(pc.fill_null(array, ""), pattern=",")
+        parent = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+        codes = _encode(pc.list_flatten(parts), self.code)
+        annotated = np.asarray(self.annotated, dtype=bool)[codes]
+        row_ok = np.bincount(parent[annotated], minlength=len(array)) > 0
+        self.rows[:n_labels] += np.bincount(labels[row_ok], minlength=n_labels)
+        chosen = self.matrix()[codes]
+        n_features = len(self.vocab.features)
+        keys = np.repeat(parent, np.diff(chosen.indptr)).astype(np.int64) * n_features
+        keys += chosen.indices
+        # rows come in order, so a stable sort only orders each row's few features (much
+        # faster than np.unique's hashing); then drop repeats of a (row, feature) pair
+        keys.sort(kind="stable")
+        if keys.size > 1:
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        cells = labels[keys // n_features] * n_features + keys % n_features
+        self.counts[:n_labels] += np.bincount(cells, minlength=n_labels * n_features).reshape(
+            n_labels, n_features
+        )
+        self._count_unmapped(codes)
+
+
+def fold_sentinel(vocab: Vocabulary, kind: Kind, value: str) -> bool:
+    """True when the value is a matcher sentinel ("unknown", "No visual concepts")."""
+    return vocab.matchers[kind].match(value).method == "sentinel"
+
+
+def _encode(array: Any, lookup: Any) -> Any:
+    """Row codes of a string array, resolving each distinct value once."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pc.fill_null(array, ""))
+    mapping = np.fromiter(
+        (lookup(v) for v in encoded.dictionary.to_pylist()),
+        dtype=np.int64,
+        count=len(encoded.dictionary),
+    )
+    return mapping[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def sha256(path: str | Path) -> str:
+    """The SHA-256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def parse_table_arg(arg: str) -> tuple[str | None, str]:
+    """``SOURCE=PATH`` or ``PATH``."""
+    name, sep, path = arg.partition("=")
+    if sep and name and "/" not in name and not Path(arg).exists():
+        return name, path
+    return None, arg
+
+
+def _join_labels(spec: SourceAdapter, partners: dict[str, str], path: str) -> Any:
+    """Key -> label arrays of the join partner's table."""
+    import pyarrow as pa
+
+    from derm_onto.tables import read_batches
+
+    assert spec.join is not None
+    other = partners.get(spec.join.source)
+    if other is None:
+        raise DermOntoError(
+            f"{path}: {spec.name} takes its labels from a {spec.join.source} table; "
+            f"give one too (e.g. {spec.join.source}=PATH)"
+        )
+    partner = adapter(spec.join.source)
+    keys: dict[str, str] = {}
+    for batch in read_batches(other):
+        names = batch.schema.names
+        for column in (spec.join.other_key, partner.label_column):
+            if column not in names:
+                raise DermOntoError(f"{other}: no column {column!r} to join {spec.name} on")
+        k = batch.column(spec.join.other_key).to_pylist()
+        v = batch.column(partner.label_column).to_pylist()
+        for key, value in zip(k, v, strict=True):
+            keys.setdefault(key, value)
+    ordered = sorted(keys)
+    return pa.array(ordered), pa.array([keys[k] for k in ordered]), other
+
+
+class _SourceRun:
+    """Counts of one table."""
+
+    def __init__(
+        self, vocab: Vocabulary, spec: SourceAdapter, path: str, header: list[str]
+    ) -> None:
+        self.vocab = vocab
+        self.header = header
+        self.spec = spec
+        self.path = path
+        self.labels = _LabelState(vocab)
+        self.columns: list[_ColumnState] = []
+        self.rows = 0
+        self.excluded = 0
+        self.unmapped_columns: list[dict[str, Any]] = []
+        self.join_file = ""
+        self.label_rows: Any = None
+
+    def run(self, partners: dict[str, str], bar: Any) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        header = self.header
+        needed = [self.spec.join.key if self.spec.join else self.spec.label_column]
+        for name in needed:
+            if name not in header:
+                raise DermOntoError(f"{self.path}: no column {name!r} ({self.spec.name} table)")
+        for spec in feature_columns(self.spec, header):
+            if spec.column not in header:  # reported, not fatal: a subset of columns is fine
+                self.unmapped_columns.append(
+                    {"column": spec.column, "method": "missing", "candidates": []}
+                )
+                continue
+            state = _ColumnState(self.vocab, spec)
+            if spec.encoding == "binary" and not state.column_ids():
+                m = self.vocab.matchers[spec.kind].match(spec.column)
+                self.unmapped_columns.append(
+                    {"column": spec.column, "method": m.method, "candidates": list(m.candidates)}
+                )
+                continue
+            self.columns.append(state)
+        join = _join_labels(self.spec, partners, self.path) if self.spec.join else None
+        if join is not None:
+            self.join_file = join[2]
+        needed = [self.spec.join.key if self.spec.join else self.spec.label_column]
+        needed += [c.spec.column for c in self.columns]
+        if self.spec.exclude_column in header:
+            needed.append(self.spec.exclude_column)
+        for batch in read_selected(self.path, list(dict.fromkeys(needed))):
+            self.rows += batch.num_rows
+            bar.update(batch.num_rows)
+            if self.spec.exclude_column and self.spec.exclude_column in batch.schema.names:
+                flag = pc.utf8_lower(
+                    pc.utf8_trim_whitespace(batch.column(self.spec.exclude_column))
+                )
+                drop = pc.is_in(flag, value_set=pa.array(["1", "true"]))
+                self.excluded += int(pc.sum(drop).as_py() or 0)
+                batch = batch.filter(pc.invert(drop))
+            if join is not None:
+                assert self.spec.join is not None
+                key = batch.column(self.spec.join.key)
+                if self.spec.join.strip_suffix:
+                    key = pc.replace_substring_regex(
+                        key, pattern=_suffix_pattern(self.spec.join.strip_suffix), replacement=""
+                    )
+                label_array = pc.take(join[1], pc.index_in(key, value_set=join[0]))
+            else:
+                label_array = batch.column(self.spec.label_column)
+            labels = _encode(label_array, self.labels.code)
+            n_labels = len(self.labels.conditions)
+            per_label = np.bincount(labels, minlength=n_labels)
+            if self.label_rows is None:
+                self.label_rows = per_label
+            else:
+                grown = np.zeros(n_labels, np.int64)
+                grown[: self.label_rows.size] = self.label_rows
+                self.label_rows = grown + per_label
+            for state in self.columns:
+                column = batch.column(state.spec.column)
+                if state.spec.encoding == "list" and self.vocab.comma_free(state.spec.kind):
+                    state.add_parts(labels, column, n_labels)
+                    continue
+                cells = _encode(column, state.code)
+                state.add(labels, cells, n_labels)
+        for state in self.columns:  # label values first seen after a column's last batch
+            state.add(np.zeros(0, np.int64), np.zeros(0, np.int64), len(self.labels.conditions))
+
+
+def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
+    """Record batches of only ``columns`` (as strings), streamed: the reader still splits
+    every CSV row, but converts only the columns that count (a Derm1M caption is skipped).
+    Parquet reads only those column chunks."""
+    import pyarrow as pa
+
+    from derm_onto.tables import BLOCK_SIZE, table_format
+
+    fmt = table_format(path)
+    rows = 0
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            schema = pa.schema([(c, pa.string()) for c in columns])
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
+                yield batch.cast(schema) if batch.schema != schema else batch
+            return
+        from pyarrow import csv as pa_csv
+
+        reader = pa_csv.open_csv(
+            pa.input_stream(path, compression="detect"),
+            read_options=pa_csv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True),
+            parse_options=pa_csv.ParseOptions(
+                delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=columns,
+                column_types=dict.fromkeys(columns, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            rows += batch.num_rows
+            yield batch
+    except (pa.ArrowInvalid, OSError) as exc:
+        where = f" after row {rows}" if rows else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DermOntoError(f"{path}: malformed table{where}: {first}") from None
+
+
+def _suffix_pattern(suffix: str) -> str:
+    import re
+
+    return re.escape(suffix) + "$"
+
+
+def _column_stats(
+    vocab: Vocabulary,
+    run: _SourceRun,
+    state: _ColumnState,
+    options: MineOptions,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Records and margins of one column."""
+    import numpy as np
+    from scipy import sparse
+
+    from derm_onto.associations import stats
+
+    n_values = len(run.labels.conditions)
+    rows = [i for i, cs in enumerate(run.labels.conditions) for _ in cs]
+    cols = [c for cs in run.labels.conditions for c in cs]
+    roll = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.int64), (rows, cols)),
+        shape=(n_values, len(vocab.conditions)),
+    )
+    matched = np.array([bool(cs) for cs in run.labels.conditions], dtype=bool)
+    counts = state.counts[:n_values]
+    per_value = state.rows[:n_values]
+    n_total = int(per_value[matched].sum())
+    n_c = np.asarray(roll.T @ per_value).ravel()
+    n_cf = np.asarray(roll.T @ counts)
+    n_f = counts[matched].sum(axis=0)
+    covered = np.array(sorted(state.covered), dtype=np.int64)
+    tested = np.flatnonzero(n_c >= options.min_images)
+    margins = {
+        "column": state.spec.column,
+        "kind": state.spec.kind,
+        "encoding": state.spec.encoding,
+        "n_total": n_total,
+        "n_images": {vocab.conditions[i]: int(n_c[i]) for i in np.flatnonzero(n_c)},
+        "n_feature": {vocab.features[f]: int(n_f[f]) for f in covered},
+        "unmapped_values": [
+            {
+                "value": text,
+                "method": method,
+                "candidates": [c for c in cands.split("|") if c],
+                "rows": n,
+            }
+            for (text, method, cands), n in sorted(
+                state.unmapped.rows.items(), key=lambda kv: (-kv[1], kv[0])
+            )
+        ],
+    }
+    if tested.size == 0 or covered.size == 0 or n_total == 0:
+        return [], margins
+    kc = np.repeat(tested, covered.size)
+    ff = np.tile(covered, tested.size)
+    a = n_cf[kc, ff]
+    b = n_c[kc]
+    f = n_f[ff]
+    p = np.ones(a.size)  # P(X >= 0) = 1: only pairs seen together need the tail sum
+    seen = a > 0
+    p[seen] = stats.fisher_greater(a[seen], b[seen], f[seen], n_total)
+    q = stats.benjamini_hochberg(p)
+    low, high = stats.wilson(a, b, options.level)
+    keep = np.flatnonzero(a >= options.min_count)
+    a, b, f, kc, ff = a[keep], b[keep], f[keep], kc[keep], ff[keep]
+    confidence = a / b
+    base = f / n_total
+    lift = np.divide(confidence, base, out=np.zeros_like(confidence), where=base > 0)
+    # rates to 6 decimals (vectorised); p and q to 4 significant digits (they can be tiny)
+    columns = {
+        "support": np.round(a / n_total, 6).tolist(),
+        "confidence": np.round(confidence, 6).tolist(),
+        "lift": np.round(lift, 4).tolist(),
+        "ci_low": np.round(low[keep], 6).tolist(),
+        "ci_high": np.round(high[keep], 6).tolist(),
+    }
+    p_kept, q_kept = p[keep].tolist(), q[keep].tolist()
+    labels = {t: vocab.ontology.term(t).label for t in (*vocab.conditions, *vocab.features)}
+    records: list[dict[str, Any]] = []
+    for row, (k, fi, ai, bi, fv) in enumerate(
+        zip(kc.tolist(), ff.tolist(), a.tolist(), b.tolist(), f.tolist(), strict=True)
+    ):
+        cid, fid = vocab.conditions[k], vocab.features[fi]
+        records.append(
+            {
+                "condition": cid,
+                "condition_label": labels[cid],
+                "feature": fid,
+                "feature_label": labels[fid],
+                "kind": state.spec.kind,
+                "source": run.spec.name,
+                "column": state.spec.column,
+                "n_total": n_total,
+                "n_images": int(bi),
+                "n_feature": int(fv),
+                "n_with_feature": int(ai),
+                **{name: values[row] for name, values in columns.items()},
+                "p_value": _round(p_kept[row], 4),
+                "q_value": _round(q_kept[row], 4),
+                "significant": q_kept[row] < options.alpha,
+            }
+        )
+    return records, margins
+
+
+def mine(
+    tables: Sequence[str],
+    ontology: Ontology,
+    options: MineOptions | None = None,
+    *,
+    show_progress: bool = False,
+    adapters: Sequence[SourceAdapter] = (),
+) -> dict[str, Any]:
+    """Mine the tables (``PATH`` or ``SOURCE=PATH``) into an associations document;
+    ``adapters`` add to (or replace, by name) the built-in ones."""
+    import numpy as np
+
+    from derm_onto.tables import progress, read_columns
+
+    options = options or MineOptions()
+    vocab = Vocabulary(ontology)
+    extra = {a.name: a for a in adapters}
+    specs: list[tuple[SourceAdapter, str]] = []
+    headers: dict[str, list[str]] = {}
+    for arg in tables:
+        name, path = parse_table_arg(arg)
+        if not Path(path).is_file():
+            raise DermOntoError(f"{path}: no such file")
+        headers[path] = read_columns(path)
+        spec = adapter(name, extra) if name else detect(headers[path], path, extra)
+        specs.append((spec, path))
+    partners = {spec.name: path for spec, path in specs}
+    seen = Counter(spec.name for spec, _ in specs)
+    twice = [n for n, k in seen.items() if k > 1]
+    if twice:
+        raise DermOntoError(f"source {twice[0]!r} given twice; give each source one table")
+    # file digests for the provenance, computed beside the mining (hashlib releases the GIL)
+    hasher = ThreadPoolExecutor(max_workers=1)
+    digests = {path: hasher.submit(sha256, path) for _, path in specs}
+    sources: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    with hasher, progress(desc="associations", unit="rows") as bar:
+        for spec, path in specs:
+            if not spec.mined:
+                continue
+            run = _SourceRun(vocab, spec, path, headers[path])
+            run.run(partners, bar if show_progress else _NoBar())
+            label_rows = run.label_rows if run.label_rows is not None else np.zeros(0, np.int64)
+            columns = []
+            for state in run.columns:
+                found, margins = _column_stats(vocab, run, state, options)
+                records.extend(found)
+                columns.append(margins)
+            unmatched = Counter[str]()
+            status_rows = Counter[str]()
+            for value, code in run.labels.codes.items():
+                status_rows[run.labels.status[code]] += int(label_rows[code])
+                if run.labels.status[code] == "unmatched" and label_rows[code]:
+                    unmatched[value] += int(label_rows[code])
+            files = [
+                {"name": Path(path).name, "sha256": digests[path].result(), "role": "features"}
+            ]
+            if run.join_file:
+                files.append(
+                    {
+                        "name": Path(run.join_file).name,
+                        "sha256": digests[run.join_file].result(),
+                        "role": "labels",
+                    }
+                )
+            sources.append(
+                {
+                    "source": spec.name,
+                    "dataset": spec.dataset,
+                    "version": spec.version,
+                    "citation": spec.citation,
+                    "files": files,
+                    "label_column": spec.label_column,
+                    "rows": run.rows,
+                    "rows_excluded": run.excluded,
+                    "rows_labelled": status_rows.get("ok", 0),
+                    "rows_sentinel": status_rows.get("sentinel", 0),
+                    "rows_unmatched_label": status_rows.get("unmatched", 0),
+                    "unmatched_labels": [
+                        {"value": v, "rows": n}
+                        for v, n in sorted(unmatched.items(), key=lambda kv: (-kv[1], kv[0]))
+                    ],
+                    "unmapped_columns": run.unmapped_columns,
+                    "columns": columns,
+                }
+            )
+    records.sort(key=lambda r: (r["condition"], r["feature"], r["source"], r["column"]))
+    sources.sort(key=lambda s: s["source"])
+    return {
+        "format": FORMAT,
+        "ontology": {"id": ontology.id, "version": ontology.version},
+        "parameters": {
+            "min_images": options.min_images,
+            "min_count": options.min_count,
+            "alpha": options.alpha,
+            "confidence_level": options.level,
+            "interval": "wilson",
+            "test": "fisher exact, one-sided (enrichment)",
+            "correction": "benjamini-hochberg, per source column",
+            "rollup": "conditions and features count for all their ancestors",
+        },
+        "sources": sources,
+        "associations": records,
+    }
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        """Nothing."""

@@ -1,0 +1,118 @@
+"""``derm-onto associations``: mine evidence for links from annotated tables; check links."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from derm_onto.cli._common import ONTOLOGY_OPTION, OUTPUT_OPTION, PATH_TYPE, load_ontology
+
+
+@click.group()
+def associations() -> None:
+    """Evidence for condition <-> concept/finding links, mined from annotated data."""
+
+
+@associations.command()
+@click.argument("tables", nargs=-1, required=True)
+@ONTOLOGY_OPTION
+@OUTPUT_OPTION
+@click.option(
+    "--min-images",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Images of a condition a source needs before its links are tested.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Images with the feature a record needs to be stored.",
+)
+@click.option(
+    "--adapter",
+    "adapter_files",
+    type=PATH_TYPE,
+    multiple=True,
+    help="JSON file describing another table's shape (the fields of SourceAdapter).",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="FDR level (Benjamini-Hochberg).",
+)
+def mine(
+    tables: tuple[str, ...],
+    ontology_path: Path | None,
+    output: Path,
+    min_images: int,
+    min_count: int,
+    alpha: float,
+    adapter_files: tuple[Path, ...],
+) -> None:
+    """Mine TABLES (PATH or SOURCE=PATH; the source is detected from the columns).
+
+    SkinCon takes its labels from a Fitzpatrick17k table given alongside it.
+    """
+    from derm_onto.associations.evidence import write
+    from derm_onto.associations.mine import MineOptions
+    from derm_onto.associations.mine import mine as run_mine
+    from derm_onto.associations.sources import load_adapters
+
+    onto = load_ontology(ontology_path)
+    options = MineOptions(min_images=min_images, min_count=min_count, alpha=alpha)
+    adapters = [a for path in adapter_files for a in load_adapters(str(path))]
+    document = run_mine(list(tables), onto, options, show_progress=True, adapters=adapters)
+    write(document, output)
+    for source in document["sources"]:
+        unmapped = [c["column"] for c in source["unmapped_columns"]]
+        values = sum(len(c["unmapped_values"]) for c in source["columns"])
+        click.echo(
+            f"{source['source']}: {source['rows_labelled']} of {source['rows']} rows labelled"
+            f" ({source['rows_unmatched_label']} unmatched label, {source['rows_excluded']}"
+            f" excluded); unmapped columns: {', '.join(unmapped) or 'none'};"
+            f" unmapped values: {values}",
+            err=True,
+        )
+    click.echo(f"{len(document['associations'])} associations -> {output}", err=True)
+
+
+@associations.command()
+@click.option(
+    "--evidence",
+    "evidence_path",
+    type=PATH_TYPE,
+    default=None,
+    help="Evidence file (default: the bundled ontology/derm1m.associations.json).",
+)
+@ONTOLOGY_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--fail-on-contradiction", is_flag=True, help="Exit 1 when some asserted link is contradicted."
+)
+def check(
+    evidence_path: Path | None, ontology_path: Path | None, fmt: str, fail_on_contradiction: bool
+) -> None:
+    """Report asserted links the data contradicts and links it strongly supports."""
+    from derm_onto.associations import evidence
+
+    onto = load_ontology(ontology_path)
+    document = evidence.read(evidence_path or evidence.default_path())
+    report = evidence.check(onto, document)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(onto), indent=2, sort_keys=True))
+    else:
+        click.echo(evidence.format_report(onto, report), nl=False)
+    if fail_on_contradiction and report.summary["contradicted"]:
+        raise click.exceptions.Exit(1)
+
+
+COMMANDS: tuple[click.Command, ...] = (associations,)
