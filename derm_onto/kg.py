@@ -418,7 +418,7 @@ class _Builder:
         n = batch.num_rows
         encoded = pc.dictionary_encode(batch.column(columns["diagnosis"]))
         values = encoded.dictionary.to_pylist()
-        counts = np.bincount(encoded.indices.to_numpy(zero_copy_only=False), minlength=len(values))
+        counts = np.bincount(_ints(encoded.indices), minlength=len(values))
         self._count_labels(values, counts, columns["diagnosis"], source)
         keep = None
         if self.options.unknown == "drop":
@@ -444,16 +444,14 @@ class _Builder:
             column = pc.dictionary_encode(batch.column(columns[role]))
             role_values = column.dictionary.to_pylist()
             if role in _LINK_ROLES:
-                role_counts = np.bincount(
-                    column.indices.to_numpy(zero_copy_only=False), minlength=len(role_values)
-                )
+                role_counts = np.bincount(_ints(column.indices), minlength=len(role_values))
                 self._unknown_features(role, role_values, role_counts)
             parts.append(self.fragments[role].lists(role_values).take(column.indices))
         if "caption" in columns:
             caption = batch.column(columns["caption"])
             has = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(caption)), 0)
             lines = _literal_column(caption, _iri(self.vocab.caption), self.end).filter(has)
-            offsets = np.concatenate([[0], np.cumsum(has.to_numpy(zero_copy_only=False))])
+            offsets = np.concatenate([[0], np.cumsum(_ints(pc.cast(has, pa.int32())))])
             parts.append(pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), lines))
         return _assemble(subjects, parts, n)
 
@@ -480,6 +478,18 @@ class _Builder:
                     labels.unknown[part] += c
 
 
+def _ints(array: Any) -> Any:
+    """A null-free integer pyarrow array as numpy, without a copy (``to_numpy`` would
+    import pandas, a second of start-up)."""
+    import numpy as np
+
+    if isinstance(array, np.ndarray):
+        return array
+    dtype = np.dtype(f"int{array.type.bit_width}")
+    data = np.frombuffer(array.buffers()[1], dtype=dtype)
+    return data[array.offset : array.offset + len(array)]
+
+
 def _literal_column(values: Any, prop: str, end: str) -> Any:
     """``prop "value"`` + end for every row, escaped as N-Triples needs (vectorised)."""
     import pyarrow.compute as pc
@@ -503,7 +513,7 @@ def _assemble(subjects: Any, parts: Sequence[Any], n: int) -> Any:
             part = part.combine_chunks()
         if pa.types.is_list(part.type):
             flats.append(pc.list_flatten(part))
-            counts.append(pc.list_value_length(part).to_numpy(zero_copy_only=False))
+            counts.append(_ints(pc.list_value_length(part)))
         else:
             flats.append(part)
             counts.append(np.ones(n, dtype=np.int32))
@@ -589,16 +599,23 @@ def build(
         handle.write(header)
         report.triples += header.count(b"\n") - (7 if options.format == "ttl" else 0)
         for source in sources:
-            columns = detect_columns(
-                read_columns(source), options.columns, str(source), options.caption
-            )
-            report.columns[str(source)] = columns
+            columns: dict[str, str] | None = None
             for batch in read_batches(source):
+                if columns is None:  # from the first batch: opening a CSV twice costs
+                    columns = detect_columns(
+                        batch.schema.names, options.columns, str(source), options.caption
+                    )
+                    report.columns[str(source)] = columns
                 lines = builder.batch_lines(batch, columns, str(source))
                 _write_strings(handle, lines)
                 report.triples += len(lines)
                 report.rows += batch.num_rows
                 bar.update(batch.num_rows)
+            if columns is None:  # no rows: still check the columns
+                names = read_columns(source)
+                report.columns[str(source)] = detect_columns(
+                    names, options.columns, str(source), options.caption
+                )
     report.labels.rows_written = report.labels.rows - (
         report.labels.unknown_rows if options.unknown == "drop" else 0
     )
@@ -652,7 +669,7 @@ def load_store(
             "ttl": ox.RdfFormat.TURTLE,
         }
         if fmt != "nq":  # N-Quads output carries the ontology graph itself
-            store.bulk_load(
+            store.load(  # small: a transaction, not the bulk loader's files
                 input=export(ontology, "nt"),
                 format=ox.RdfFormat.N_TRIPLES,
                 to_graph=ox.NamedNode(vocab.ontology_graph),
