@@ -389,17 +389,23 @@ class _Builder:
                     if not m.matched and m.method not in ("sentinel", "empty"):
                         self.report.unknown_features[f"{role}: {m.input}"] += int(n)
 
-    def subjects(self, keys: Any, source: str, first_row: int) -> Any:
+    @staticmethod
+    def check_keys(keys: Any, source: str, rows_before: int) -> None:
+        """Fail on the first empty key, naming its data row (1-based, header excluded)."""
+        import pyarrow.compute as pc
+
+        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(keys)), 0)
+        if pc.any(empty).as_py():
+            row = rows_before + pc.index(empty, True).as_py() + 1
+            raise DermOntoError(f"{source}: data row {row}: empty image key")
+
+    def subjects(self, keys: Any) -> Any:
         """``<base + key>`` per row, keys percent-encoded where an IRI needs it."""
         import urllib.parse
 
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        empty = pc.equal(pc.utf8_length(keys), 0)
-        if pc.any(empty).as_py():
-            row = first_row + pc.index(empty, True).as_py() + 1
-            raise DermOntoError(f"{source}: row {row}: empty image key")
         bad = pc.match_substring_regex(keys, _IRI_SAFE.pattern)
         if pc.any(bad).as_py():
             fixed = [
@@ -409,13 +415,17 @@ class _Builder:
             keys = pc.replace_with_mask(keys, bad, pa.array(fixed, pa.string()))
         return pc.binary_join_element_wise("<" + self.image_base, keys, ">", "")
 
-    def batch_lines(self, batch: Any, columns: Mapping[str, str], source: str) -> Any:
-        """The output lines of one record batch, as one pyarrow string array."""
+    def batch_lines(
+        self, batch: Any, columns: Mapping[str, str], source: str, rows_before: int = 0
+    ) -> Any:
+        """The output lines of one record batch (after ``rows_before`` rows of the same
+        table), as one pyarrow string array."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         n = batch.num_rows
+        self.check_keys(batch.column(columns["key"]), source, rows_before)
         encoded = pc.dictionary_encode(batch.column(columns["diagnosis"]))
         values = encoded.dictionary.to_pylist()
         counts = np.bincount(_ints(encoded.indices), minlength=len(values))
@@ -430,7 +440,7 @@ class _Builder:
                 batch = batch.filter(keep)
                 encoded = encoded.filter(keep)
                 n = batch.num_rows
-        subjects = self.subjects(batch.column(columns["key"]), source, self.report.rows)
+        subjects = self.subjects(batch.column(columns["key"]))
         # per row: the predicate-object parts of its lines, in a fixed property order
         parts: list[Any] = []  # list arrays (one list per row) or plain string arrays
         type_line = f"{_iri(RDF_TYPE)} {_iri(self.vocab.image_class)}{self.end}"
@@ -458,8 +468,11 @@ class _Builder:
     def _count_labels(self, values: Sequence[str], counts: Any, column: str, source: str) -> None:
         labels = self.report.labels
         resolved = [self.plan.resolve(v) for v in values]
-        bad = [(v, int(c)) for v, r, c in zip(values, resolved, counts, strict=True)]
-        bad = [(v, c) for (v, c), r in zip(bad, resolved, strict=True) if r.status == "unknown"]
+        bad = [
+            (v, int(c))
+            for v, r, c in zip(values, resolved, counts, strict=True)
+            if r.status == "unknown"
+        ]
         if bad and self.options.unknown == "error":
             worst = sorted(bad, key=lambda x: -x[1])[:5]
             listed = "; ".join(f"{v!r} ({c} rows)" for v, c in worst)
@@ -600,13 +613,15 @@ def build(
         report.triples += header.count(b"\n") - (7 if options.format == "ttl" else 0)
         for source in sources:
             columns: dict[str, str] | None = None
+            rows_before = 0
             for batch in read_batches(source):
                 if columns is None:  # from the first batch: opening a CSV twice costs
                     columns = detect_columns(
                         batch.schema.names, options.columns, str(source), options.caption
                     )
                     report.columns[str(source)] = columns
-                lines = builder.batch_lines(batch, columns, str(source))
+                lines = builder.batch_lines(batch, columns, str(source), rows_before)
+                rows_before += batch.num_rows
                 _write_strings(handle, lines)
                 report.triples += len(lines)
                 report.rows += batch.num_rows
@@ -767,6 +782,69 @@ def bound_terms(ontology: Ontology, query: Any, values: Mapping[str, str]) -> di
     return bound
 
 
+_IRI_TOKEN = re.compile(r"<[^\s<>\"{}|^`\\]*>")
+_WHERE = re.compile(r"where\b", re.I)
+
+
+def _where_groups(text: str) -> list[tuple[int, int]]:
+    """(open, close) brace positions of every group that follows ``WHERE`` (the query's and
+    each sub-SELECT's), strings, IRIs and comments skipped."""
+    groups: list[tuple[int, int]] = []
+    stack: list[tuple[int, bool]] = []
+    after_where = False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if c in "'\"":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote)
+            continue
+        if c == "<" and (iri := _IRI_TOKEN.match(text, i)) is not None:
+            i = iri.end()
+            continue
+        if c in "wW" and _WHERE.match(text, i) and (i == 0 or not text[i - 1].isalnum()):
+            after_where = True
+            i += 5
+            continue
+        if c == "{":
+            stack.append((i, after_where))
+            after_where = False
+        elif c == "}" and stack:
+            start, is_where = stack.pop()
+            if is_where:
+                groups.append((start, i))
+        elif not c.isspace():
+            after_where = False
+        i += 1
+    return groups
+
+
+def bind_query(text: str, bound: Mapping[str, Any]) -> str:
+    """The query with a ``VALUES`` block of escaped RDF terms first in its WHERE group and in
+    every sub-SELECT's, each binding the variables that group uses: sub-SELECTs are
+    evaluated on their own (SPARQL is bottom-up), so a query can compute small sets in them
+    and join those; an engine then hash-joins the sets instead of probing row by row."""
+    from derm_onto.sparql import values_block
+
+    groups = _where_groups(text)
+    if not groups:
+        from derm_onto.sparql import with_values
+
+        return with_values(text, bound)
+    out = text
+    for start, end in sorted(groups, reverse=True):
+        block = values_block(bound, text[start + 1 : end])
+        out = out[: start + 1] + block + out[start + 1 :]
+    return out
+
+
 def run_store(
     ontology: Ontology,
     store_dir: str | os.PathLike[str],
@@ -778,13 +856,13 @@ def run_store(
     every named graph is part of the default graph."""
     import pyoxigraph as ox
 
-    from derm_onto.sparql import Result, query_form, with_values
+    from derm_onto.sparql import Result, query_form
 
     query = find_query(name_or_file)
     form = query_form(query.text, query.source)
     if form == "update":
         raise DermOntoError(f"{query.source}: an update query; the store is opened read-only")
-    text = with_values(query.text, bound_terms(ontology, query, values))
+    text = bind_query(query.text, bound_terms(ontology, query, values))
     store = store if store is not None else open_store(store_dir, ontology)
     try:
         result = store.query(text, use_default_graph_as_union=True)

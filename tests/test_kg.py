@@ -21,6 +21,7 @@ from derm_onto.jsonio import load
 from derm_onto.kg import (
     KgOptions,
     Vocabulary,
+    bind_query,
     bound_terms,
     build,
     dataset_queries,
@@ -31,7 +32,7 @@ from derm_onto.kg import (
 from derm_onto.labels import LabelOptions, LabelPlan, label_table
 from derm_onto.matching import Matcher
 from derm_onto.resources import bundled_ontology_path
-from derm_onto.sparql import Endpoint, Query, run_remote, with_values
+from derm_onto.sparql import Endpoint, Query, run_remote
 
 from . import ids
 from .conftest import TINY, shared_file
@@ -456,9 +457,53 @@ def test_publish_to_virtuoso_with_the_bulk_loader(runner, virtuoso, tiny_path, t
     vocab = Vocabulary(tiny_onto, 4)
     counts = dict(line.split("\t") for line in result.stdout.splitlines())
     assert int(counts[f"<{vocab.data_graph}>"]) == report.triples
-    # the same library query gives the same answer on the server as on the store
-    query = find_query("images-per-class-at-level")
-    text = with_values(query.text, bound_terms(tiny_onto, query, {"level": "2"}))
-    remote = run_remote(tiny_onto, Query("q", "", (), text, "q"), {}, Endpoint(virtuoso.sparql))
-    local = run_store(tiny_onto, store, "images-per-class-at-level", {"level": "2"})
-    assert sorted(remote.rows) == sorted(local.rows)
+    # the same library queries give the same answers on the server as on the store
+    for name, params in (
+        ("images-per-class-at-level", {"level": "2"}),
+        (
+            "images-of-class-with-concept-at-site",
+            {"class": "malignant", "concept": "pigment network", "site": "face"},
+        ),
+    ):
+        query = find_query(name)
+        text = bind_query(query.text, bound_terms(tiny_onto, query, params))
+        remote = run_remote(
+            tiny_onto, Query(name, "", (), text, name), {}, Endpoint(virtuoso.sparql)
+        )
+        local = run_store(tiny_onto, store, name, params)
+        assert sorted(remote.rows) == sorted(local.rows), name
+
+
+def test_empty_key_names_its_row(tiny_onto, tmp_path):
+    rows = [row("a.jpg", "psoriasis"), row("b.jpg", "BCC"), row("  ", "melanoma")]
+    table = write_csv(tmp_path / "t.csv", rows)
+    with pytest.raises(DermOntoError, match=r"t\.csv: data row 3: empty image key"):
+        build(tiny_onto, [table], tmp_path / "t.nt")
+    assert not (tmp_path / "t.nt").exists()
+
+
+def test_several_tables_make_one_graph(tiny_onto, tmp_path):
+    first = write_csv(tmp_path / "one.csv", SYNTHETIC[:4])
+    second = write_csv(tmp_path / "two.csv", SYNTHETIC[4:])
+    both = write_csv(tmp_path / "both.csv", SYNTHETIC)
+    report = build(tiny_onto, [first, second], tmp_path / "a.nt")
+    build(tiny_onto, [both], tmp_path / "b.nt")
+    assert report.rows == len(SYNTHETIC) and set(report.columns) == {str(first), str(second)}
+    assert (tmp_path / "a.nt").read_bytes() == (tmp_path / "b.nt").read_bytes()
+
+
+def test_bind_query_reaches_sub_selects():
+    from rdflib import Literal, URIRef
+
+    text = (
+        '# where { a comment\nSELECT ?x WHERE { ?x <http://a/where> "where {" .\n'
+        "  { SELECT ?y WHERE { ?y ?p ?site } } FILTER(?a < ?b) }"
+    )
+    bound = {"site": URIRef("http://s"), "p": Literal('q"')}
+    out = bind_query(text, bound)
+    block = 'VALUES (?p ?site) { ("q\\"" <http://s>) }'
+    assert out.count(block) == 2  # the query's group and the sub-SELECT's
+    assert out.index(block) > out.index("?x WHERE {") and out.rindex(block) > out.index(
+        "?y WHERE {"
+    )
+    assert "# where { a comment" in out and '"where {"' in out
