@@ -93,8 +93,12 @@ QUERIES = {
 }
 
 
+CPU: dict[str, float] = {}  # CPU seconds (user + system, all threads) of the last child
+
+
 def child(cmd: list[str]) -> tuple[float, float, str]:
-    """Seconds, peak RSS (MiB) and stdout of a child, peak read with wait4."""
+    """Seconds, peak RSS (MiB) and stdout of a child, peak read with wait4 (its CPU
+    seconds go to CPU["last"]: on a shared machine wall time inflates, CPU time less)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
@@ -102,6 +106,7 @@ def child(cmd: list[str]) -> tuple[float, float, str]:
         out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
+        CPU["last"] = usage.ru_utime + usage.ru_stime
         if status != 0:
             errors.seek(0)
             raise SystemExit(f"failed: {' '.join(cmd)}\n{errors.read().decode()[-2000:]}")
@@ -186,14 +191,17 @@ def main() -> None:
     generate(quarter, args.rows // 4, args.sample)
     py = sys.executable
     floor_s, floor_mb, _ = child([py, "-c", FLOOR, str(data)])
+    floor_cpu = CPU["last"]
     graph = args.out / "kg.nt"
     build = [py, "-m", "derm_onto", "kg", "build"]
     build_s, build_mb, _ = child([*build, str(data), "-o", str(graph)])
+    build_cpu = CPU["last"]
     _, quarter_mb, _ = child([*build, str(quarter), "-o", str(args.out / "kg_q.nt")])
     (args.out / "kg_q.nt").unlink()
     triples = sum(1 for _ in graph.open("rb"))
     store = args.out / "kg.store"
     load_s, load_mb, load_out = child([py, "-c", LOAD, str(graph), str(store)])
+    load_cpu = CPU["last"]
     loaded = json.loads(load_out)
     queries = {}
     for title, (name, params, target) in QUERIES.items():
@@ -212,6 +220,9 @@ def main() -> None:
         "triples_per_row": round(triples / args.rows, 2),
         "floor_read_s": round(floor_s, 2),
         "floor_peak_mb": round(floor_mb),
+        "floor_cpu_s": round(floor_cpu, 2),
+        "build_cpu_s": round(build_cpu, 2),
+        "oxigraph_load_cpu_s": round(load_cpu, 2),
         "build_nt_s": round(build_s, 2),
         "build_vs_floor": round(build_s / floor_s, 2),
         "build_peak_mb": round(build_mb),
@@ -228,16 +239,20 @@ def main() -> None:
     }
     (args.out / "kg.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"rows                      {args.rows:,} ({result['file_mb']} MiB CSV)")
-    print(f"pyarrow read (floor)      {floor_s:7.2f} s   peak {floor_mb:6.0f} MiB")
+    print(
+        f"pyarrow read (floor)      {floor_s:7.2f} s   peak {floor_mb:6.0f} MiB   "
+        f"(CPU {floor_cpu:.1f} s)"
+    )
     print(
         f"kg build -> N-Triples     {build_s:7.2f} s   peak {build_mb:6.0f} MiB   "
         f"{build_s / floor_s:.2f}x floor; {triples:,} triples ({triples / args.rows:.1f}/row, "
-        f"{result['nt_mb']} MiB)"
+        f"{result['nt_mb']} MiB); CPU {build_cpu:.1f} s = {build_cpu / floor_cpu:.2f}x the floor's"
     )
     print(f"kg build, 1/4 rows                  peak {quarter_mb:6.0f} MiB")
     print(
         f"Oxigraph bulk load        {loaded['seconds']:7.2f} s   peak {load_mb:6.0f} MiB   "
-        f"{result['oxigraph_triples_per_s']:,} quads/s ({loaded['quads']:,} quads)"
+        f"{result['oxigraph_triples_per_s']:,} quads/s ({loaded['quads']:,} quads); "
+        f"process CPU {load_cpu:.1f} s"
     )
     for title, q in queries.items():
         target = f" (target < {q['target_s']:g} s)" if q["target_s"] else ""

@@ -211,9 +211,7 @@ def test_store_and_ntriples_agree(tiny_onto, tiny_kg):
     assert len(from_file) == report.triples  # no duplicate lines either
     store = ox.Store.read_only(str(store_dir))
     vocab = Vocabulary(tiny_onto, 4)
-    in_store = {
-        q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(vocab.data_graph))
-    }
+    in_store = {q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     assert in_store == from_file
     assert store.contains_named_graph(ox.NamedNode(vocab.ontology_graph))
 
