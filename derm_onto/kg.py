@@ -425,8 +425,8 @@ class _Builder:
         import pyarrow.compute as pc
 
         n = batch.num_rows
-        self.check_keys(batch.column(columns["key"]), source, rows_before)
-        encoded = pc.dictionary_encode(batch.column(columns["diagnosis"]))
+        self.check_keys(_column(batch, columns["key"]), source, rows_before)
+        encoded = pc.dictionary_encode(_column(batch, columns["diagnosis"]))
         values = encoded.dictionary.to_pylist()
         counts = np.bincount(_ints(encoded.indices), minlength=len(values))
         self._count_labels(values, counts, columns["diagnosis"], source)
@@ -440,25 +440,25 @@ class _Builder:
                 batch = batch.filter(keep)
                 encoded = encoded.filter(keep)
                 n = batch.num_rows
-        subjects = self.subjects(batch.column(columns["key"]))
+        subjects = self.subjects(_column(batch, columns["key"]))
         # per row: the predicate-object parts of its lines, in a fixed property order
         parts: list[Any] = []  # list arrays (one list per row) or plain string arrays
         type_line = f"{_iri(RDF_TYPE)} {_iri(self.vocab.image_class)}{self.end}"
         parts.append(pa.repeat(type_line, n) if n else pa.array([], pa.string()))
-        key = batch.column(columns["key"])
+        key = _column(batch, columns["key"])
         parts.append(_literal_column(key, _iri(self.vocab.identifier), self.end))
         parts.append(self.fragments["diagnosis"].lists(values).take(encoded.indices))
         for role in ("concepts", "body_site", "symptoms", *_LITERAL_ROLES):
             if role not in columns:
                 continue
-            column = pc.dictionary_encode(batch.column(columns[role]))
+            column = pc.dictionary_encode(_column(batch, columns[role]))
             role_values = column.dictionary.to_pylist()
             if role in _LINK_ROLES:
                 role_counts = np.bincount(_ints(column.indices), minlength=len(role_values))
                 self._unknown_features(role, role_values, role_counts)
             parts.append(self.fragments[role].lists(role_values).take(column.indices))
         if "caption" in columns:
-            caption = batch.column(columns["caption"])
+            caption = _column(batch, columns["caption"])
             has = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(caption)), 0)
             lines = _literal_column(caption, _iri(self.vocab.caption), self.end).filter(has)
             offsets = np.concatenate([[0], np.cumsum(_ints(pc.cast(has, pa.int32())))])
@@ -489,6 +489,14 @@ class _Builder:
                 labels.unknown_rows += c
                 for part in r.unknown_parts:
                     labels.unknown[part] += c
+
+
+def _column(batch: Any, name: str) -> Any:
+    """A string column with nulls (Parquet may have them) read as empty cells."""
+    import pyarrow.compute as pc
+
+    column = batch.column(name)
+    return pc.fill_null(column, "") if column.null_count else column
 
 
 def _ints(array: Any) -> Any:

@@ -505,3 +505,19 @@ def test_bind_query_reaches_sub_selects():
         "?y WHERE {"
     )
     assert "# where { a comment" in out and '"where {"' in out
+
+
+def test_parquet_nulls_read_as_empty_cells(tiny_onto, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [row("a.jpg", "psoriasis", skin_concept="papule"), row("b.jpg", "", skin_concept="")]
+    csv_table = write_csv(tmp_path / "t.csv", rows)
+    columns = {f: [r[f] for r in rows] for f in FIELDS}
+    columns["disease_label"][1] = None  # type: ignore[call-overload]
+    columns["skin_concept"][1] = None  # type: ignore[call-overload]
+    pq.write_table(pa.table(columns), tmp_path / "t.parquet")
+    build(tiny_onto, [csv_table], tmp_path / "csv.nt")
+    report = build(tiny_onto, [tmp_path / "t.parquet"], tmp_path / "pq.nt")
+    assert report.labels.empty_rows == 1
+    assert (tmp_path / "csv.nt").read_bytes() == (tmp_path / "pq.nt").read_bytes()
