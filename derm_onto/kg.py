@@ -1,6 +1,8 @@
 """The dataset as a knowledge graph: every image row an RDF individual linked to the ontology.
 
-A table (CSV/TSV/Parquet, streamed in pyarrow batches) becomes N-Triples, N-Quads or Turtle:
+A table (CSV/TSV/Parquet, streamed in pyarrow batches) becomes N-Triples, N-Quads (the
+dataset graph plus the ontology in its own named graph) or Turtle (prefixed names, one
+subject block per row):
 
 * each row is an image ``<BASE + key>`` (``key`` from a stable column such as ``filename``,
   percent-encoded where an IRI needs it) of type ``schema:ImageObject`` with its key as
@@ -94,6 +96,7 @@ _LITERAL_SENTINEL = re.compile(
     r"^(|unknown|nan|none|null|n/?a|-1|no (\w+ )*(information|concepts?|diagnosis))$"
 )
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+_LOCAL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _IRI_SAFE = re.compile(r"[^A-Za-z0-9/:@!$&'()*+,;=._~-]")
 
 
@@ -340,23 +343,43 @@ class _Builder:
             raise DermOntoError(f"--base {self.image_base!r} is not an absolute IRI")
         self.matchers = {kind: Matcher(ontology, kind) for kind, _ in _LINK_ROLES.values()}
         self.report = KgReport()
-        self.end = f" {_iri(self.vocab.data_graph)} .\n" if options.format == "nq" else " .\n"
+        # Turtle: prefixed names, and each row one subject block (";" between its lines)
+        self.turtle = options.format == "ttl"
+        self.prefixes = {
+            SCHEMA: "schema:",
+            DCTERMS: "dcterms:",
+            ontology.base_iri: "dermonto:",
+        }
+        self.end = {"nq": f" {_iri(self.vocab.data_graph)} .\n", "ttl": ""}.get(
+            options.format, " .\n"
+        )
         self.fragments: dict[str, _Fragments] = {"diagnosis": _Fragments(self._diagnosis)}
         for role, (kind, prop) in _LINK_ROLES.items():
             self.fragments[role] = _Fragments(self._linker(kind, getattr(self.vocab, prop)))
         for role, (prop, parse) in _LITERAL_ROLES.items():
             self.fragments[role] = _Fragments(self._literal_maker(getattr(self.vocab, prop), parse))
-        self.class_iri = {t.id: _iri(ontology.expand(t.id)) for t in ontology.terms()}
+        self.class_iri = {t.id: self.term(ontology.expand(t.id)) for t in ontology.terms()}
+
+    def term(self, iri: str) -> str:
+        """An IRI as N-Triples writes it, or as a Turtle prefixed name where one fits."""
+        if self.turtle:
+            if iri == RDF_TYPE:
+                return "a"
+            for namespace, prefix in self.prefixes.items():
+                local = iri[len(namespace) :]
+                if iri.startswith(namespace) and _LOCAL_NAME.match(local):
+                    return prefix + local
+        return _iri(iri)
 
     def _diagnosis(self, cell: str) -> list[str]:
         resolved = self.plan.resolve(cell)
-        prop = _iri(self.vocab.has_diagnosis)
+        prop = self.term(self.vocab.has_diagnosis)
         lines = [f"{prop} {self.class_iri[i]}{self.end}" for i in resolved.ids]
         for k in self.options.materialise_levels:
             classes = dict.fromkeys(
                 hierarchy.project(self.plan.paths[i], k, self.plan.n_levels) for i in resolved.ids
             )
-            level_prop = _iri(self.vocab.level_class[k])
+            level_prop = self.term(self.vocab.level_class[k])
             lines += [f"{level_prop} {self.class_iri[c]}{self.end}" for c in classes]
         return lines
 
@@ -365,7 +388,7 @@ class _Builder:
 
         def make(cell: str) -> list[str]:
             ids = dict.fromkeys(m.id for m in matcher.match_cell(cell) if m.matched)
-            return [f"{_iri(prop)} {self.class_iri[i]}{self.end}" for i in ids]
+            return [f"{self.term(prop)} {self.class_iri[i]}{self.end}" for i in ids]
 
         return make
 
@@ -376,7 +399,7 @@ class _Builder:
             if _is_sentinel(cell):
                 return []
             value = parse(cell)
-            return [] if value is None else [f"{_iri(prop)} {value}{self.end}"]
+            return [] if value is None else [f"{self.term(prop)} {value}{self.end}"]
 
         return make
 
@@ -443,10 +466,10 @@ class _Builder:
         subjects = self.subjects(_column(batch, columns["key"]))
         # per row: the predicate-object parts of its lines, in a fixed property order
         parts: list[Any] = []  # list arrays (one list per row) or plain string arrays
-        type_line = f"{_iri(RDF_TYPE)} {_iri(self.vocab.image_class)}{self.end}"
+        type_line = f"{self.term(RDF_TYPE)} {self.term(self.vocab.image_class)}{self.end}"
         parts.append(pa.repeat(type_line, n) if n else pa.array([], pa.string()))
         key = _column(batch, columns["key"])
-        parts.append(_literal_column(key, _iri(self.vocab.identifier), self.end))
+        parts.append(_literal_column(key, self.term(self.vocab.identifier), self.end))
         parts.append(self.fragments["diagnosis"].lists(values).take(encoded.indices))
         for role in ("concepts", "body_site", "symptoms", *_LITERAL_ROLES):
             if role not in columns:
@@ -460,10 +483,10 @@ class _Builder:
         if "caption" in columns:
             caption = _column(batch, columns["caption"])
             has = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(caption)), 0)
-            lines = _literal_column(caption, _iri(self.vocab.caption), self.end).filter(has)
+            lines = _literal_column(caption, self.term(self.vocab.caption), self.end).filter(has)
             offsets = np.concatenate([[0], np.cumsum(_ints(pc.cast(has, pa.int32())))])
             parts.append(pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), lines))
-        return _assemble(subjects, parts, n)
+        return _assemble(subjects, parts, n, turtle=self.turtle)
 
     def _count_labels(self, values: Sequence[str], counts: Any, column: str, source: str) -> None:
         labels = self.report.labels
@@ -520,8 +543,9 @@ def _literal_column(values: Any, prop: str, end: str) -> Any:
     return pc.binary_join_element_wise(prop + ' "', values, '"' + end, "")
 
 
-def _assemble(subjects: Any, parts: Sequence[Any], n: int) -> Any:
-    """Subject + part lines, ordered by row then part: a permutation computed with numpy."""
+def _assemble(subjects: Any, parts: Sequence[Any], n: int, *, turtle: bool = False) -> Any:
+    """Subject + part lines, ordered by row then part: a permutation computed with numpy.
+    For Turtle a row is one block: the subject on its first line, ``;`` between lines."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -552,7 +576,16 @@ def _assemble(subjects: Any, parts: Sequence[Any], n: int) -> Any:
     order[np.concatenate(positions)] = np.arange(len(order))
     lines = pa.concat_arrays(flats).take(pa.array(order))
     rows_of_line = pa.array(np.repeat(np.arange(n), totals))
-    return pc.binary_join_element_wise(subjects.take(rows_of_line), lines, " ")
+    if not turtle:
+        return pc.binary_join_element_wise(subjects.take(rows_of_line), lines, " ")
+    index = np.arange(len(order))
+    first = pa.array(np.isin(index, row_start[totals > 0]))
+    last = pa.array(np.isin(index, (row_start + totals - 1)[totals > 0]))
+    heads = pc.if_else(
+        first, pc.binary_join_element_wise(subjects.take(rows_of_line), " ", ""), "    "
+    )
+    tails = pc.if_else(last, " .\n", " ;\n")
+    return pc.binary_join_element_wise(heads, lines, tails, "")
 
 
 def _write_strings(handle: IO[bytes], lines: Any) -> None:
@@ -596,7 +629,8 @@ def _header(ontology: Ontology, builder: _Builder) -> bytes:
         for line in export(ontology, "nt").decode("utf-8").splitlines():
             if line.strip():
                 out.append(line.rstrip().removesuffix(".").rstrip() + f" {graph} .\n")
-    out += [line + builder.end for line in vocabulary_triples(ontology, builder.plan, vocab)]
+    end = builder.end or " .\n"  # Turtle: one statement a line here
+    out += [line + end for line in vocabulary_triples(ontology, builder.plan, vocab)]
     return "".join(out).encode("utf-8")
 
 

@@ -337,6 +337,11 @@ def test_vectorised_writer_equals_per_row_reference(tiny_onto, tmp_path, data):
     build(tiny_onto, [table], out, KgOptions(caption=True))
     got = {t for t in as_rdflib(out) if "/image/" in str(t[0])}
     assert got == reference(tiny_onto, rows, caption=True)
+    # Turtle (prefixed names, one block per row) holds the same triples
+    build(tiny_onto, [table], tmp_path / "h.ttl", KgOptions(caption=True, format="ttl"))
+    nt = {q.triple for q in ox.parse(path=str(out), format=ox.RdfFormat.N_TRIPLES)}
+    ttl = {q.triple for q in ox.parse(path=str(tmp_path / "h.ttl"), format=ox.RdfFormat.TURTLE)}
+    assert ttl == nt
 
 
 # -- CLI ---------------------------------------------------------------------------------
