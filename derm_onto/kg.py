@@ -924,6 +924,23 @@ def run_store(
     return Result(columns, [tuple(cell(s[c]) for c in columns) for s in result])
 
 
+def run_endpoint(
+    ontology: Ontology, endpoint: Any, name_or_file: str, values: Mapping[str, str]
+) -> Any:
+    """Run a library query (dataset or ontology) on a remote SPARQL endpoint
+    (:class:`derm_onto.sparql.Endpoint`), e.g. the Virtuoso ``kg publish`` loaded; bound
+    like :func:`run_store`, read-only."""
+    from derm_onto.sparql import Query, query_form, run_remote
+
+    query = find_query(name_or_file)
+    if query_form(query.text, query.source) == "update":
+        raise DermOntoError(f"{query.source}: an update query; dataset queries are read-only")
+    text = bind_query(query.text, bound_terms(ontology, query, values))
+    return run_remote(
+        ontology, Query(query.name, query.description, (), text, query.source), {}, endpoint
+    )
+
+
 # -- Virtuoso --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VirtuosoResult:

@@ -22,17 +22,16 @@ from derm_onto.kg import (
     KgOptions,
     Vocabulary,
     bind_query,
-    bound_terms,
     build,
     dataset_queries,
-    find_query,
     load_store,
+    run_endpoint,
     run_store,
 )
 from derm_onto.labels import LabelOptions, LabelPlan, label_table
 from derm_onto.matching import Matcher
 from derm_onto.resources import bundled_ontology_path
-from derm_onto.sparql import Endpoint, Query, run_remote
+from derm_onto.sparql import Endpoint
 
 from . import ids
 from .conftest import TINY, shared_file
@@ -468,13 +467,25 @@ def test_publish_to_virtuoso_with_the_bulk_loader(runner, virtuoso, tiny_path, t
             {"class": "malignant", "concept": "pigment network", "site": "face"},
         ),
     ):
-        query = find_query(name)
-        text = bind_query(query.text, bound_terms(tiny_onto, query, params))
-        remote = run_remote(
-            tiny_onto, Query(name, "", (), text, name), {}, Endpoint(virtuoso.sparql)
-        )
+        remote = run_endpoint(tiny_onto, Endpoint(virtuoso.sparql), name, params)
         local = run_store(tiny_onto, store, name, params)
         assert sorted(remote.rows) == sorted(local.rows), name
+    result = runner.invoke(
+        main,
+        [
+            "kg",
+            "query",
+            "images-per-source",
+            "--endpoint",
+            virtuoso.sparql,
+            "--format",
+            "csv",
+            "--ontology",
+            str(tiny_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == ["clinic,9", "web,1"]
 
 
 def test_empty_key_names_its_row(tiny_onto, tmp_path):

@@ -1,4 +1,4 @@
-"""The dataset as a knowledge graph: kg build, kg publish, kg queries."""
+"""The dataset as a knowledge graph: kg build, kg publish, kg query, kg queries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from derm_onto.cli._common import ONTOLOGY_OPTION, PATH_TYPE, load_ontology, parse_levels
+from derm_onto.cli._common import (
+    ONTOLOGY_OPTION,
+    PATH_TYPE,
+    endpoint_options,
+    load_ontology,
+    parse_levels,
+    parse_params,
+)
 
 
 @click.group()
@@ -183,6 +190,41 @@ def publish(
     for graph, count in result.graphs.items():
         click.echo(f"<{graph}>\t{count}")
     click.echo(f"loaded {graph_file} with Virtuoso's bulk loader", err=True)
+
+
+@kg.command("query")
+@click.argument("query_name")
+@ONTOLOGY_OPTION
+@click.option("--param", "params", multiple=True, help="KEY=VALUE, repeatable.")
+@click.option("--endpoint", required=True, help="SPARQL endpoint holding a published dataset.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+)
+@endpoint_options
+def query(
+    query_name: str,
+    ontology_path: Path | None,
+    params: tuple[str, ...],
+    endpoint: str,
+    fmt: str,
+    user: str | None,
+    password: str | None,
+    auth: str,
+    timeout: float,
+) -> None:
+    """Run a dataset query (NAME or FILE) on a remote endpoint, e.g. after `kg publish`
+    (an Oxigraph store: `derm-onto query --store DIR NAME`)."""
+    from derm_onto.kg import run_endpoint
+    from derm_onto.output import write_rows
+    from derm_onto.sparql import Endpoint
+
+    remote = Endpoint(endpoint, timeout, user, password, auth)  # type: ignore[arg-type]
+    result = run_endpoint(load_ontology(ontology_path), remote, query_name, parse_params(params))
+    write_rows(result.as_dicts(), list(result.columns), fmt)
 
 
 @kg.command("queries")
