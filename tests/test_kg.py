@@ -381,6 +381,15 @@ def test_cli_build_store_and_query(runner, tiny_path, synthetic, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "TINY:0000007,malignant,3" in result.stdout
+    only_store = tmp_path / "only"  # --store without -o: the graph goes through a temp file
+    args = ["kg", "build", str(synthetic), "--ontology", str(tiny_path), "--materialise-levels"]
+    result = runner.invoke(main, [*args, "2", "--store", str(only_store)])
+    assert result.exit_code == 0, result.output
+    stored = ox.Store.read_only(str(only_store))
+    data = {q.triple for q in stored.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    written = ox.parse(path=str(tmp_path / "g.nt"), format=ox.RdfFormat.N_TRIPLES)
+    assert data == {q.triple for q in written}
+    assert runner.invoke(main, ["kg", "build", str(synthetic)]).exit_code == 2
     listed = runner.invoke(main, ["kg", "queries", "--format", "csv"])
     assert listed.exit_code == 0
     assert all(name in listed.stdout for name in dataset_queries())
