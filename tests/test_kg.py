@@ -495,6 +495,13 @@ def test_publish_to_virtuoso_with_the_bulk_loader(runner, virtuoso, tiny_path, t
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1:] == ["clinic,9", "web,1"]
+    from .virtuoso import free_port
+
+    isql = f"127.0.0.1:{free_port()}"  # nobody listens: one line naming the server
+    refused = runner.invoke(main, ["kg", "publish", str(folder / "graph.nt"), "--isql", isql])
+    assert refused.exit_code == 1, refused.output
+    assert refused.stderr.startswith(f"derm-onto: error: {isql}: isql failed: ")
+    assert len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_empty_key_names_its_row(tiny_onto, tmp_path):
