@@ -254,7 +254,7 @@ def reference(onto: Any, rows: list[dict[str, str]], caption: bool) -> set[Any]:
     """Per row, the triples the model says it should give, built with rdflib terms."""
     from rdflib import RDF, XSD, Literal, URIRef
 
-    from derm_onto import kg
+    from derm_onto.kg.build import _is_sentinel
 
     plan = LabelPlan(onto)
     vocab = Vocabulary(onto, 4)
@@ -277,7 +277,7 @@ def reference(onto: Any, rows: list[dict[str, str]], caption: bool) -> set[Any]:
                 if m.matched:
                     out.add((s, URIRef(prop), URIRef(onto.expand(m.id))))
         for column, prop in (("source", vocab.source), ("split", vocab.split)):
-            if not kg._is_sentinel(r[column]):
+            if not _is_sentinel(r[column]):
                 out.add((s, URIRef(prop), Literal(r[column].strip())))
         if r["age"].strip().isdigit():
             out.add((s, URIRef(vocab.patient_age), Literal(int(r["age"]), datatype=XSD.integer)))

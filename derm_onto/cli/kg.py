@@ -95,7 +95,7 @@ def build(
     unknown: str,
     report: str,
 ) -> None:
-    """Write TABLE... (CSV/TSV/Parquet) as RDF: one image individual per row."""
+    """Write tables (CSV/TSV/Parquet) as RDF, one image individual per row."""
     from derm_onto import kg as kg_lib
 
     if output is None and store is None:

@@ -1,74 +1,34 @@
-"""The dataset as a knowledge graph: every image row an RDF individual linked to the ontology.
-
-A table (CSV/TSV/Parquet, streamed in pyarrow batches) becomes N-Triples, N-Quads (the
-dataset graph plus the ontology in its own named graph) or Turtle (prefixed names, one
-subject block per row):
-
-* each row is an image ``<BASE + key>`` (``key`` from a stable column such as ``filename``,
-  percent-encoded where an IRI needs it) of type ``schema:ImageObject`` with its key as
-  ``dcterms:identifier``;
-* ``has_diagnosis`` links to every condition class the labels pipeline resolves for the
-  diagnosis cell (:class:`~derm_onto.labels.LabelPlan`, one resolution per distinct value, so
-  a multi-label row links to each class and counts are the ones ``labels`` reports);
-* ``shows_concept`` / ``body_site`` / ``symptom`` link to concept and finding classes (the
-  matcher of each kind, again once per distinct cell), sub-properties of the ontology's
-  ``has_feature``;
-* literals: ``dcterms:source``, ``source_type``, ``patient_age`` (xsd:integer/decimal),
-  ``patient_sex``, ``fitzpatrick_type`` (xsd:integer 1-6), ``modality``, ``split`` and
-  optionally ``schema:caption``; sentinels (``No age information``, ``unknown``, empty) give
-  no triple;
-* ``level_K_class``: the class at level K of every condition (the same primary-path
-  projection as ``labels``) is part of the vocabulary, and ``materialise_levels`` adds it to
-  each image directly.
-
-Property IRIs not taken from schema.org / Dublin Core live in the ontology's namespace and
-are declared (with labels and sub-property axioms) at the top of the output. Lines are built
-once per distinct value; a row is then string assembly over pyarrow arrays (a ``take`` and
-an element-wise join), never an rdflib call per triple. Output is deterministic: rows in table
-order, per row a fixed order of properties.
-
->>> import tempfile, pathlib
->>> from derm_onto.jsonio import load
->>> from derm_onto.resources import bundled_ontology_path
->>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _ = (folder / "t.csv").write_text("filename,disease_label,source\\na.jpg,psoriasis,web\\n")
->>> report = build(load(bundled_ontology_path()), [folder / "t.csv"], folder / "t.nt")
->>> report.rows, report.labels.matched_rows
-(1, 1)
->>> [line for line in (folder / "t.nt").read_text().splitlines() if "/a.jpg> " in line][2]
-'<https://w3id.org/derm-onto/image/a.jpg> <https://w3id.org/derm-onto/has_diagnosis> \
-<https://w3id.org/derm-onto/DERMONTO_0000145> .'
-"""
+"""Write a dataset table as RDF: per distinct value the lines once, per row string assembly
+over pyarrow arrays."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any, Literal
 
 from derm_onto import hierarchy
 from derm_onto.errors import DermOntoError
+from derm_onto.kg.vocabulary import (
+    DCTERMS,
+    OWL,
+    RDF_TYPE,
+    RDFS,
+    SCHEMA,
+    XSD,
+    Vocabulary,
+    _iri,
+    _literal,
+    vocabulary_triples,
+)
 from derm_onto.labels import LabelPlan, LabelReport, UnknownPolicy
 from derm_onto.model import Kind, Ontology
-from derm_onto.resources import data_dir
 
 KgFormat = Literal["nt", "nq", "ttl"]
 FORMATS: tuple[KgFormat, ...] = ("nt", "nq", "ttl")
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SCHEMA = "https://schema.org/"
-DCTERMS = "http://purl.org/dc/terms/"
 
 #: Roles a table column can play, with the column names looked for when none is given.
 ROLE_COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -135,102 +95,6 @@ class KgReport:
         }
 
 
-# -- vocabulary ------------------------------------------------------------------------------
-class Vocabulary:
-    """The IRIs a dataset graph uses, for one ontology."""
-
-    def __init__(self, ontology: Ontology, n_levels: int) -> None:
-        base = ontology.base_iri
-        self.base = base
-        self.has_feature = base + "has_feature"
-        self.has_diagnosis = base + "has_diagnosis"
-        self.shows_concept = base + "shows_concept"
-        self.body_site = base + "body_site"
-        self.symptom = base + "symptom"
-        self.source_type = base + "source_type"
-        self.patient_age = base + "patient_age"
-        self.patient_sex = base + "patient_sex"
-        self.fitzpatrick_type = base + "fitzpatrick_type"
-        self.modality = base + "modality"
-        self.split = base + "split"
-        self.level_number = base + "level_number"
-        self.level_class = {k: f"{base}level_{k}_class" for k in range(1, n_levels + 1)}
-        self.image_class = SCHEMA + "ImageObject"
-        self.identifier = DCTERMS + "identifier"
-        self.source = DCTERMS + "source"
-        self.caption = SCHEMA + "caption"
-        self.ontology_graph = f"{base}{ontology.id}.owl"
-        self.data_graph = f"{base}{ontology.id}/dataset"
-
-    def bindings(self) -> dict[str, str]:
-        """Query variables bound to these IRIs (``?has_diagnosis`` ...), for the library."""
-        return {
-            "has_diagnosis": self.has_diagnosis,
-            "shows_concept": self.shows_concept,
-            "has_body_site": self.body_site,
-            "has_symptom": self.symptom,
-            "has_source": self.source,
-            "has_source_type": self.source_type,
-            "has_patient_age": self.patient_age,
-            "has_patient_sex": self.patient_sex,
-            "has_fitzpatrick_type": self.fitzpatrick_type,
-            "has_modality": self.modality,
-            "has_split": self.split,
-            "has_identifier": self.identifier,
-            "has_caption": self.caption,
-            "level_number": self.level_number,
-            "image_class": self.image_class,
-        }
-
-
-def _iri(value: str) -> str:
-    return f"<{value}>"
-
-
-def _literal(text: str, datatype: str | None = None) -> str:
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    return f'"{escaped}"' + (f"^^<{XSD}{datatype}>" if datatype else "")
-
-
-def vocabulary_triples(ontology: Ontology, plan: LabelPlan, vocab: Vocabulary) -> list[str]:
-    """Declarations of the dataset properties and every condition's class at each level,
-    as N-Triples lines (without the final `` .``), sorted."""
-    label = RDFS + "label"
-    out: list[tuple[str, str, str]] = []
-
-    def prop(iri: str, kind: str, text: str, parent: str | None = None) -> None:
-        out.append((_iri(iri), _iri(RDF_TYPE), _iri(OWL + kind)))
-        out.append((_iri(iri), _iri(label), _literal(text)))
-        if parent is not None:
-            out.append((_iri(iri), _iri(RDFS + "subPropertyOf"), _iri(parent)))
-
-    prop(vocab.has_diagnosis, "ObjectProperty", "has diagnosis", DCTERMS + "subject")
-    prop(vocab.shows_concept, "ObjectProperty", "shows concept", vocab.has_feature)
-    prop(vocab.body_site, "ObjectProperty", "body site", vocab.has_feature)
-    prop(vocab.symptom, "ObjectProperty", "symptom", vocab.has_feature)
-    for iri, text in (
-        (vocab.source_type, "source type"),
-        (vocab.patient_age, "patient age"),
-        (vocab.patient_sex, "patient sex"),
-        (vocab.fitzpatrick_type, "Fitzpatrick skin type"),
-        (vocab.modality, "imaging modality"),
-        (vocab.split, "dataset split"),
-    ):
-        prop(iri, "DatatypeProperty", text)
-    prop(vocab.level_number, "AnnotationProperty", "level number")
-    names = ontology.levels or tuple(f"level {k}" for k in vocab.level_class)
-    for k, iri in vocab.level_class.items():
-        prop(iri, "ObjectProperty", f"class at level {k} ({names[k - 1]})")
-        out.append((_iri(iri), _iri(vocab.level_number), f'"{k}"^^<{XSD}integer>'))
-    for node, path in sorted(plan.paths.items()):
-        for k, iri in vocab.level_class.items():
-            target = hierarchy.project(path, k, plan.n_levels)
-            out.append((_iri(ontology.expand(node)), _iri(iri), _iri(ontology.expand(target))))
-    return sorted(f"{s} {p} {o}" for s, p, o in set(out))
-
-
 # -- per-distinct-value fragments -------------------------------------------------------------
 def _is_sentinel(text: str) -> bool:
     return bool(_LITERAL_SENTINEL.match(" ".join(text.lower().split())))
@@ -295,7 +159,11 @@ class _Fragments:
 def detect_columns(
     available: Sequence[str], chosen: Mapping[str, str], source: str, caption: bool
 ) -> dict[str, str]:
-    """The column of each role: the one chosen, else the first usual name present."""
+    """The column of each role: the one chosen, else the first usual name present.
+
+    >>> detect_columns(["filename", "dx", "sex", "caption"], {}, "t.csv", caption=False)
+    {'key': 'filename', 'diagnosis': 'dx', 'sex': 'sex'}
+    """
     unknown_roles = sorted(set(chosen) - set(ROLE_COLUMNS))
     if unknown_roles:
         raise DermOntoError(
@@ -678,368 +546,3 @@ def build(
     )
     report.labels.distinct_labels = len(builder.plan._cache)
     return report
-
-
-# -- the Oxigraph store ----------------------------------------------------------------------
-STORE_META = "derm-onto-kg.json"
-
-
-@dataclass(frozen=True)
-class StoreResult:
-    """A loaded store: where, how many quads, how long the bulk load took."""
-
-    path: str
-    quads: int
-    seconds: float
-
-
-def load_store(
-    ontology: Ontology,
-    graph_file: str | os.PathLike[str],
-    store_dir: str | os.PathLike[str],
-    fmt: KgFormat = "nt",
-) -> StoreResult:
-    """Bulk-load a dataset graph file into a new on-disk Oxigraph store at ``store_dir``,
-    the ontology in its own named graph, so roll-up queries go through
-    ``rdfs:subClassOf*``. The dataset goes to the default graph (three indexes to build
-    instead of a named graph's six: a third less loading time), or for N-Quads to the graphs
-    the file names. Queries see every graph. The store is built beside the target and
-    replaces it only when complete (an existing folder must be an earlier store)."""
-    import time
-
-    import pyoxigraph as ox
-
-    from derm_onto.rdf import export
-
-    target = Path(store_dir)
-    if target.exists() and any(target.iterdir()) and not (target / STORE_META).is_file():
-        raise DermOntoError(f"{target}: exists and is not a derm-onto store; not replacing it")
-    parent = target.parent if str(target.parent) else Path()
-    if not parent.is_dir():
-        raise DermOntoError(f"{target}: cannot write: folder {parent} does not exist")
-    vocab = Vocabulary(ontology, len(ontology.levels) or 4)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-    try:
-        start = time.perf_counter()
-        store = ox.Store(str(tmp))
-        formats = {
-            "nt": ox.RdfFormat.N_TRIPLES,
-            "nq": ox.RdfFormat.N_QUADS,
-            "ttl": ox.RdfFormat.TURTLE,
-        }
-        if fmt != "nq":  # N-Quads output carries the ontology graph itself
-            store.load(  # small: a transaction, not the bulk loader's files
-                input=export(ontology, "nt"),
-                format=ox.RdfFormat.N_TRIPLES,
-                to_graph=ox.NamedNode(vocab.ontology_graph),
-            )
-        try:
-            store.bulk_load(path=str(graph_file), format=formats[fmt])
-        except (SyntaxError, ValueError, OSError) as exc:
-            raise DermOntoError(f"{graph_file}: cannot load: {exc}") from None
-        store.flush()
-        quads = len(store)
-        seconds = time.perf_counter() - start
-        del store
-        meta = {
-            "ontology": ontology.id,
-            "version": ontology.version,
-            "base_iri": ontology.base_iri,
-            "ontology_graph": vocab.ontology_graph,
-            "data_graph": vocab.data_graph if fmt == "nq" else "",
-            "quads": quads,
-        }
-        (tmp / STORE_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
-            target.replace(old / "store")
-            tmp.replace(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.replace(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return StoreResult(str(target), quads, seconds)
-
-
-def open_store(store_dir: str | os.PathLike[str], ontology: Ontology) -> Any:
-    """A read-only handle on a store built by :func:`load_store` for this ontology."""
-    import pyoxigraph as ox
-
-    path = Path(store_dir)
-    meta_path = path / STORE_META
-    if not meta_path.is_file():
-        raise DermOntoError(
-            f"{path}: not a derm-onto store (no {STORE_META}); build one with "
-            "`derm-onto kg build ... --store DIR`"
-        )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("base_iri") != ontology.base_iri:
-        raise DermOntoError(
-            f"{path}: built for an ontology with base {meta.get('base_iri')!r}, not "
-            f"{ontology.base_iri!r}; pass the same --ontology"
-        )
-    try:
-        return ox.Store.read_only(str(path))
-    except OSError as exc:
-        raise DermOntoError(f"{path}: cannot open the store: {exc}") from None
-
-
-# -- the dataset query library ---------------------------------------------------------------
-def dataset_queries() -> dict[str, Any]:
-    """The dataset query library (``queries/dataset/*.rq``), by name."""
-    from derm_onto.sparql import parse_query
-
-    folder = data_dir("queries").joinpath("dataset")
-    out = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".rq"):
-            query = parse_query(entry.read_text(encoding="utf-8"), "dataset/" + entry.name)
-            out[query.name] = query
-    return out
-
-
-def find_query(name_or_file: str) -> Any:
-    """A dataset query by name, else an ontology library query or a query file."""
-    from derm_onto.sparql import load_query
-
-    found = dataset_queries().get(name_or_file)
-    return found if found is not None else load_query(name_or_file)
-
-
-def bound_terms(ontology: Ontology, query: Any, values: Mapping[str, str]) -> dict[str, Any]:
-    """The query's parameters bound as for the ontology library, plus the dataset
-    vocabulary (``?has_diagnosis``, ``?body_site``, ...)."""
-    from rdflib import URIRef
-
-    from derm_onto.sparql import bindings
-
-    bound = bindings(query, ontology, values)
-    vocab = Vocabulary(ontology, len(ontology.levels) or 4)
-    for name, iri in vocab.bindings().items():
-        bound.setdefault(name, URIRef(iri))
-    return bound
-
-
-_IRI_TOKEN = re.compile(r"<[^\s<>\"{}|^`\\]*>")
-_WHERE = re.compile(r"where\b", re.I)
-
-
-def _where_groups(text: str) -> list[tuple[int, int]]:
-    """(open, close) brace positions of every group that follows ``WHERE`` (the query's and
-    each sub-SELECT's), strings, IRIs and comments skipped."""
-    groups: list[tuple[int, int]] = []
-    stack: list[tuple[int, bool]] = []
-    after_where = False
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if c in "'\"":
-            quote = c * 3 if text.startswith(c * 3, i) else c
-            i += len(quote)
-            while i < n and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote)
-            continue
-        if c == "<" and (iri := _IRI_TOKEN.match(text, i)) is not None:
-            i = iri.end()
-            continue
-        if c in "wW" and _WHERE.match(text, i) and (i == 0 or not text[i - 1].isalnum()):
-            after_where = True
-            i += 5
-            continue
-        if c == "{":
-            stack.append((i, after_where))
-            after_where = False
-        elif c == "}" and stack:
-            start, is_where = stack.pop()
-            if is_where:
-                groups.append((start, i))
-        elif not c.isspace():
-            after_where = False
-        i += 1
-    return groups
-
-
-def bind_query(text: str, bound: Mapping[str, Any]) -> str:
-    """The query with a ``VALUES`` block of escaped RDF terms first in its WHERE group and in
-    every sub-SELECT's, each binding the variables that group uses: sub-SELECTs are
-    evaluated on their own (SPARQL is bottom-up), so a query can compute small sets in them
-    and join those; an engine then hash-joins the sets instead of probing row by row."""
-    from derm_onto.sparql import values_block
-
-    groups = _where_groups(text)
-    if not groups:
-        from derm_onto.sparql import with_values
-
-        return with_values(text, bound)
-    out = text
-    for start, end in sorted(groups, reverse=True):
-        block = values_block(bound, text[start + 1 : end])
-        out = out[: start + 1] + block + out[start + 1 :]
-    return out
-
-
-def run_store(
-    ontology: Ontology,
-    store_dir: str | os.PathLike[str],
-    name_or_file: str,
-    values: Mapping[str, str],
-    store: Any = None,
-) -> Any:
-    """Run a library query (dataset or ontology) on an Oxigraph store built by ``kg build``;
-    every named graph is part of the default graph."""
-    import pyoxigraph as ox
-
-    from derm_onto.sparql import Result, query_form
-
-    query = find_query(name_or_file)
-    form = query_form(query.text, query.source)
-    if form == "update":
-        raise DermOntoError(f"{query.source}: an update query; the store is opened read-only")
-    text = bind_query(query.text, bound_terms(ontology, query, values))
-    store = store if store is not None else open_store(store_dir, ontology)
-    try:
-        result = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        raise DermOntoError(f"{query.source}: not valid SPARQL: {exc}") from None
-    if form == "ask":
-        return Result(("ask",), [("true" if bool(result) else "false",)])
-    if form != "select":
-        raise DermOntoError(f"{query.source}: only SELECT and ASK queries run on a store")
-    columns = tuple(v.value for v in result.variables)
-
-    def cell(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, ox.NamedNode):
-            return ontology.contract(value.value) or value.value
-        return str(value.value)
-
-    return Result(columns, [tuple(cell(s[c]) for c in columns) for s in result])
-
-
-def run_endpoint(
-    ontology: Ontology, endpoint: Any, name_or_file: str, values: Mapping[str, str]
-) -> Any:
-    """Run a library query (dataset or ontology) on a remote SPARQL endpoint
-    (:class:`derm_onto.sparql.Endpoint`), e.g. the Virtuoso ``kg publish`` loaded; bound
-    like :func:`run_store`, read-only."""
-    from derm_onto.sparql import Query, query_form, run_remote
-
-    query = find_query(name_or_file)
-    if query_form(query.text, query.source) == "update":
-        raise DermOntoError(f"{query.source}: an update query; dataset queries are read-only")
-    text = bind_query(query.text, bound_terms(ontology, query, values))
-    return run_remote(
-        ontology, Query(query.name, query.description, (), text, query.source), {}, endpoint
-    )
-
-
-# -- Virtuoso --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class VirtuosoResult:
-    """What the bulk loader did: graphs loaded and the triples the server then holds."""
-
-    graphs: dict[str, int]
-    files: tuple[str, ...]
-
-
-def _isql(isql: str, user: str, password: str, script: str, timeout: float) -> str:
-    command = shutil.which("isql-vt") or shutil.which("isql")
-    if command is None:
-        raise DermOntoError("isql-vt not found; install virtuoso-opensource (isql-vt on PATH)")
-    try:
-        done = subprocess.run(
-            [command, isql, user, password, "VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF"],
-            input=script,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise DermOntoError(
-            f"{isql}: isql did not finish within {timeout:g} s (--timeout)"
-        ) from None
-    output = done.stdout + done.stderr
-    errors = [
-        line for line in output.splitlines() if re.search(r"\*\*\* Error|^\s*\w+: .*Error", line)
-    ]
-    if done.returncode != 0 or errors:
-        first = (errors or output.strip().splitlines() or ["no output"])[0].strip()
-        raise DermOntoError(f"{isql}: isql failed: {first[:300]}")
-    return output
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def publish_virtuoso(
-    ontology: Ontology,
-    graph_file: str | os.PathLike[str],
-    *,
-    isql: str = "localhost:1111",
-    user: str = "dba",
-    password: str = "dba",
-    timeout: float = 3600.0,
-) -> VirtuosoResult:
-    """Load a dataset graph file (N-Triples / N-Quads / Turtle from :func:`build`) and the
-    ontology into Virtuoso with its bulk loader (``ld_dir`` + ``rdf_loader_run`` through
-    isql), replacing both graphs; return the triple count of each graph on the server.
-
-    The file's folder must be readable by the server and listed in its ``DirsAllowed``; the
-    ontology is written there beside it for the load and removed afterwards.
-    """
-    source = Path(graph_file).resolve()
-    if not source.is_file():
-        raise DermOntoError(f"{source}: no such file")
-    from derm_onto.rdf import export
-
-    vocab = Vocabulary(ontology, len(ontology.levels) or 4)
-    folder = source.parent
-    onto_file = folder / f".{source.name}.ontology.nt"
-    onto_file.write_bytes(export(ontology, "nt"))
-    try:
-        graphs = (vocab.data_graph, vocab.ontology_graph)
-        files = (source.name, onto_file.name)
-        script = ["log_enable(3,1);"]
-        script += [f"SPARQL CLEAR GRAPH <{g}>;" for g in graphs]
-        script += [
-            f"DELETE FROM DB.DBA.load_list WHERE ll_file = {_sql_string(str(folder / f))};"
-            for f in files
-        ]
-        script += [
-            f"ld_dir({_sql_string(str(folder))}, {_sql_string(f)}, {_sql_string(g)});"
-            for f, g in zip(files, graphs, strict=True)
-        ]
-        script += ["rdf_loader_run();", "checkpoint;"]
-        script += [
-            "SELECT 'LOADERROR', ll_file, ll_error FROM DB.DBA.load_list "
-            f"WHERE ll_file = {_sql_string(str(folder / f))} AND ll_error IS NOT NULL;"
-            for f in files
-        ]
-        script += [
-            f"SPARQL SELECT ('GRAPHCOUNT' AS ?tag) ('{g}' AS ?g) (COUNT(*) AS ?n) "
-            f"WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }};"
-            for g in graphs
-        ]
-        output = _isql(isql, user, password, "\n".join(script) + "\n", timeout)
-    finally:
-        onto_file.unlink(missing_ok=True)
-    for line in output.splitlines():
-        if "LOADERROR" in line:
-            raise DermOntoError(f"{isql}: the bulk loader failed: {line.strip()[:300]}")
-    counts = {
-        m.group(1): int(m.group(2)) for m in re.finditer(r"GRAPHCOUNT\s+(\S+)\s+(\d+)", output)
-    }
-    missing = [g for g in graphs if g not in counts]
-    if missing:
-        raise DermOntoError(f"{isql}: no triple count for <{missing[0]}> in isql's answer")
-    return VirtuosoResult(counts, (str(source),))
