@@ -66,6 +66,7 @@ COMMAND_MODULES = (
     "derm_onto.cli.diff",
     "derm_onto.cli.obo",
     "derm_onto.cli.associations",
+    "derm_onto.cli.kg",
 )
 
 

@@ -42,6 +42,11 @@ from derm_onto.sparql import ENGINES, Auth, Engine
 @click.option("--allow-update", is_flag=True, help="Allow an update query on a remote endpoint.")
 @click.option("--graph", "graph_iri", help="Remote: query this named graph as the default graph.")
 @click.option("--list", "list_queries", is_flag=True, help="List the query library.")
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="An Oxigraph store from `kg build --store` (dataset queries: `kg queries`).",
+)
 @endpoint_options
 def query(
     query_name: str | None,
@@ -53,6 +58,7 @@ def query(
     allow_update: bool,
     graph_iri: str | None,
     list_queries: bool,
+    store: Path | None,
     user: str | None,
     password: str | None,
     auth: Auth,
@@ -67,6 +73,12 @@ def query(
         return
     if query_name is None:
         raise click.UsageError("give a query NAME or FILE, or --list")
+    if store is not None:
+        from derm_onto.kg import run_store
+
+        found = run_store(load_ontology(ontology_path), store, query_name, parse_params(params))
+        write_rows(found.as_dicts(), list(found.columns), fmt)
+        return
     chosen = sparql.load_query(query_name)
     ontology = load_ontology(ontology_path)
     if endpoint:
