@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from derm_onto.batch import BatchCaptioner, BatchLabeller
 
 if TYPE_CHECKING:
-    from derm_onto.labels import UnknownPolicy
+    from derm_onto.labels import LabelPlan, UnknownPolicy
     from derm_onto.model import Ontology
 
 DataFrame = Any  # pyspark.sql.DataFrame; imported only where Spark is used
@@ -63,9 +63,15 @@ def label_dataframe(
     levels: Sequence[int] = (1, 2, 3, 4),
     prefix: str = "",
     unknown: UnknownPolicy = "keep",
+    plan: LabelPlan | None = None,
 ) -> DataFrame:
-    """``df`` with the columns of ``derm-onto labels`` added (lazily, as Spark does)."""
-    labeller = BatchLabeller.build(ontology, column, levels=levels, prefix=prefix, unknown=unknown)
+    """``df`` with the columns of ``derm-onto labels`` added (lazily, as Spark does).
+
+    ``plan`` reuses a :class:`~derm_onto.labels.LabelPlan` (``levels`` is then its own)."""
+    from derm_onto.labels import LabelPlan
+
+    plan = plan or LabelPlan(ontology, levels)
+    labeller = BatchLabeller(plan, column, prefix=prefix, unknown=unknown)
     schema = _spark_schema(df, labeller.output_schema(_arrow_schema(df)))
     return df.mapInArrow(labeller.map, schema)
 
@@ -112,7 +118,7 @@ def read_table(spark: Any, path: str) -> DataFrame:
 
     if Path(path).is_dir() or table_format(path) == "parquet":
         return spark.read.parquet(path)
-    return spark.read.csv(
+    df = spark.read.csv(
         path,
         header=True,
         sep="\t" if table_format(path) == "tsv" else ",",
@@ -120,3 +126,4 @@ def read_table(spark: Any, path: str) -> DataFrame:
         escape='"',
         inferSchema=False,
     )
+    return df.na.fill("")  # an empty cell is "", as derm-onto's own CSV reader has it

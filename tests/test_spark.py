@@ -3,6 +3,7 @@ give the command line's rows, row for row."""
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -193,3 +194,29 @@ def test_spark_equals_the_command_on_100k_rows(
     expected = _cli_captions(derm1m, table, tmp_path)
     got = caption_dataframe(df, derm1m).orderBy("row_id").toArrow()
     _same_rows(expected, got)
+
+
+@pytest.mark.slow
+def test_spark_commands_equal_the_local_commands(
+    derm1m: Ontology, tmp_path: Path, spark: Any, runner: Any
+) -> None:
+    from pyarrow import csv as pa_csv
+
+    from derm_onto.cli import main
+
+    source = tmp_path / "table.csv"
+    pa_csv.write_csv(make_table(derm1m, 2000, seed=6), str(source))
+    for command in ("labels", "captions"):
+        local, folder = tmp_path / f"{command}.parquet", tmp_path / f"{command}-spark"
+        option = ["--column", "disease_label"] if command == "labels" else []
+        done = runner.invoke(main, [command, str(source), "-o", str(local), *option])
+        assert done.exit_code == 0, done.output
+        done = runner.invoke(main, ["spark", command, str(source), "-o", str(folder), *option])
+        assert done.exit_code == 0, done.output
+        got = pq.read_table(folder).sort_by("row_id")
+        _same_rows(pq.read_table(local), got)
+        again = runner.invoke(main, ["spark", command, str(source), "-o", str(folder)])
+        assert again.exit_code == 1
+        assert again.output.startswith("derm-onto: error: ") and "Traceback" not in again.output
+    maps = json.loads((tmp_path / "labels-spark.classes.json").read_text(encoding="utf-8"))
+    assert maps == json.loads((tmp_path / "labels.classes.json").read_text(encoding="utf-8"))

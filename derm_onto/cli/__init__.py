@@ -62,6 +62,7 @@ COMMAND_MODULES = (
     "derm_onto.cli.convert",
     "derm_onto.cli.sparql",
     "derm_onto.cli.train",
+    "derm_onto.cli.spark",
 )
 
 
