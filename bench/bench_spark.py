@@ -28,9 +28,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_labels
 from bench_labels import generate
 
 ROOT = Path(__file__).resolve().parent.parent
+if not bench_labels.SAMPLE.exists():  # a git worktree sits one folder deeper than main
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "data" / "derm1m" / bench_labels.SAMPLE.name
+        if candidate.exists():
+            bench_labels.SAMPLE = candidate
+            break
 
 FLOOR = """
 import sys
