@@ -3,8 +3,10 @@
 ``derm-onto labels`` and ``derm-onto captions`` stream one table through one process. A
 LAION-scale table (billions of rows) is better labelled where it lives, by an engine that
 already splits it into Arrow record batches across many workers: Apache Spark's
-``DataFrame.mapInArrow``, Ray Data's ``map_batches(batch_format="pyarrow")``, Dask, or a plain
-loop. This module holds the per-batch work in two small picklable objects:
+``DataFrame.mapInArrow`` (see :mod:`derm_onto.spark`), Ray Data's
+``map_batches(labeller, batch_format="pyarrow")`` (which passes Arrow tables; they work too),
+or a plain loop over ``pyarrow.parquet.ParquetFile.iter_batches``. This module holds the
+per-batch work in two small picklable objects:
 
 * :class:`BatchLabeller` adds the columns of ``derm-onto labels`` (ids, level labels and
   indices, Derm1M's hierarchical label);
@@ -55,7 +57,34 @@ def _strings(batch: RecordBatch, name: str) -> Any:
     return pc.fill_null(column, "")
 
 
-class BatchLabeller:
+class _BatchFunction:
+    """Calling on a record batch gives a record batch, on a table a table (Ray Data's
+    ``map_batches(f, batch_format="pyarrow")`` hands over tables); ``map`` is the function
+    ``DataFrame.mapInArrow`` takes."""
+
+    def output_schema(self, schema: Schema) -> Schema:
+        raise NotImplementedError
+
+    def _batch(self, batch: RecordBatch) -> RecordBatch:
+        raise NotImplementedError
+
+    def __call__(self, batch: Any) -> Any:
+        """The batch (or table) with the added columns, rows in input order."""
+        import pyarrow as pa
+
+        if isinstance(batch, pa.Table):
+            schema = self.output_schema(batch.schema)
+            done = [self._batch(b) for b in batch.combine_chunks().to_batches()]
+            return pa.Table.from_batches(done, schema=schema)
+        return self._batch(batch)
+
+    def map(self, batches: Iterable[RecordBatch]) -> Iterator[RecordBatch]:
+        """Process a stream of batches: the function ``DataFrame.mapInArrow`` takes."""
+        for batch in batches:
+            yield self._batch(batch)
+
+
+class BatchLabeller(_BatchFunction):
     """The per-batch work of ``derm-onto labels``: call it on a record batch.
 
     ``unknown`` is the labels command's policy: ``keep`` (rows with unknown labels get empty
@@ -104,8 +133,7 @@ class BatchLabeller:
         added = [pa.field(n, pa.int32() if n.endswith("_idx") else pa.string()) for n in self.added]
         return pa.schema([*kept, *added])
 
-    def __call__(self, batch: RecordBatch) -> RecordBatch:
-        """The labelled batch (rows in input order)."""
+    def _batch(self, batch: RecordBatch) -> RecordBatch:
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -134,11 +162,6 @@ class BatchLabeller:
             [*kept, *(t.take(indices) for t in tables)], schema=schema
         )
 
-    def map(self, batches: Iterable[RecordBatch]) -> Iterator[RecordBatch]:
-        """Label a stream of batches: the function ``DataFrame.mapInArrow`` takes."""
-        for batch in batches:
-            yield self(batch)
-
 
 #: The columns ``derm-onto captions`` adds, in order.
 CAPTION_COLUMNS = (
@@ -153,7 +176,7 @@ CAPTION_COLUMNS = (
 )
 
 
-class BatchCaptioner:
+class BatchCaptioner(_BatchFunction):
     """The per-batch work of ``derm-onto captions --style derm1m``: call it on a batch.
 
     Only the deterministic ``derm1m`` style is offered: the ``natural`` style draws its
@@ -200,8 +223,7 @@ class BatchCaptioner:
             raise DermOntoError(f"the table already has a column {clash[0]!r}; drop it first")
         return pa.schema([*schema, *(pa.field(c, pa.string()) for c in CAPTION_COLUMNS)])
 
-    def __call__(self, batch: RecordBatch) -> RecordBatch:
-        """The captioned batch (rows in input order; empty ones dropped with drop_empty)."""
+    def _batch(self, batch: RecordBatch) -> RecordBatch:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -275,8 +297,3 @@ class BatchCaptioner:
         if self.drop_empty:
             out = out.filter(pc.invert(pc.equal(ontology_caption, "")))
         return out
-
-    def map(self, batches: Iterable[RecordBatch]) -> Iterator[RecordBatch]:
-        """Caption a stream of batches: the function ``DataFrame.mapInArrow`` takes."""
-        for batch in batches:
-            yield self(batch)

@@ -221,3 +221,16 @@ def test_spark_commands_equal_the_local_commands(
         assert again.output.startswith("derm-onto: error: ") and "Traceback" not in again.output
     maps = json.loads((tmp_path / "labels-spark.classes.json").read_text(encoding="utf-8"))
     assert maps == json.loads((tmp_path / "labels.classes.json").read_text(encoding="utf-8"))
+
+
+def test_tables_as_ray_data_passes_them(derm1m: Ontology) -> None:
+    table = make_table(derm1m, 600, seed=7)
+    chunked = pa.concat_tables([table.slice(0, 250), table.slice(250)])  # two chunks
+    for function in (
+        BatchLabeller.build(derm1m, "disease_label"),
+        BatchCaptioner.build(derm1m, drop_empty=True),
+    ):
+        got = function(chunked)
+        assert isinstance(got, pa.Table)
+        _same_rows(pa.Table.from_batches(list(function.map(_batches(table, 100)))), got)
+        assert function(table.slice(0, 0)).num_rows == 0
