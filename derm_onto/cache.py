@@ -7,7 +7,7 @@ JSON file under the user's cache folder (``$XDG_CACHE_HOME/derm-onto/validation/
 the platform's cache folder elsewhere) whose name is the SHA-256 of
 
 - the file's bytes,
-- the schema's bytes,
+- the bytes of the schema and of every other file in ``schemas/`` (rule tables checks read),
 - the package's Python source (a new or changed check invalidates every entry),
 - the package version.
 
@@ -72,9 +72,10 @@ def _code_fingerprint() -> bytes:
     from derm_onto.resources import schema_path
 
     package = Path(__file__).parent
+    schemas = schema_path().parent  # the schema and the rule tables the checks read
     digest = hashlib.sha256(__version__.encode())
-    for part in (schema_path(), *sorted(package.rglob("*.py"))):
-        digest.update(b"\0" + part.read_bytes())
+    for part in (*sorted(schemas.glob("*.json")), *sorted(package.rglob("*.py"))):
+        digest.update(b"\0" + part.name.encode() + b"\0" + part.read_bytes())
     return digest.digest()
 
 

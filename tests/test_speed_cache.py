@@ -91,6 +91,24 @@ def test_the_key_covers_the_code_and_the_schema(monkeypatch: pytest.MonkeyPatch)
         cache._code_fingerprint.cache_clear()
 
 
+def test_the_key_covers_every_rule_table_beside_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from derm_onto import resources
+
+    schema = tmp_path / "ontology.schema.json"
+    schema.write_bytes(resources.schema_path().read_bytes())
+    monkeypatch.setattr(resources, "schema_path", lambda: schema)
+    keys = []
+    for table in ("", '{"rules": []}', '{"rules": [1]}'):
+        if table:
+            (tmp_path / "rules.json").write_text(table, encoding="utf-8")
+        cache._code_fingerprint.cache_clear()
+        keys.append(cache.cache_key(b"{}"))
+    cache._code_fingerprint.cache_clear()
+    assert len(set(keys)) == 3
+
+
 @pytest.mark.parametrize("garbage", [b"", b"not json", b"{}", b'[{"severity": 1}]', b"[1]"])
 def test_a_corrupt_entry_is_ignored(garbage: bytes, cache_folder: Path) -> None:
     data = TINY.read_bytes()
