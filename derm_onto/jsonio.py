@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from derm_onto.errors import OntologyLoadError, OntologyValidationError
+from derm_onto.errors import OntologyLoadError
 from derm_onto.files import atomic_write
 from derm_onto.model import (
     KINDS,
@@ -56,13 +56,13 @@ class _DuplicateKeyError(Exception):
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            owner = next((v for k, v in pairs if k == "id" and isinstance(v, str)), None)
-            raise _DuplicateKeyError(key, owner)
-        result[key] = value
-    return result
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    owner = next((v for k, v in pairs if k == "id" and isinstance(v, str)), None)
+    raise _DuplicateKeyError(key, owner)
 
 
 def _reject_constant(name: str) -> Any:
@@ -70,14 +70,23 @@ def _reject_constant(name: str) -> Any:
 
 
 def _nesting_depth_exceeds(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > limit:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+    """True when a container sits deeper than ``limit`` (the top-level one is at depth 1).
+
+    >>> _nesting_depth_exceeds([[1], {"a": [2]}], 3), _nesting_depth_exceeds([[[[]]]], 3)
+    (False, True)
+    """
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:  # one pass per depth, visiting only containers
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            child
+            for item in level
+            for child in (item.values() if type(item) is dict else item)
+            if type(child) is dict or type(child) is list
+        ]
     return False
 
 
@@ -129,31 +138,49 @@ def parse_json(data: bytes, source: str = "<bytes>") -> Any:
     return value
 
 
-def read_json(path: PathLike) -> Any:
-    """Read and strictly parse a JSON file (see :func:`parse_json`)."""
+def read_bytes(path: PathLike) -> bytes:
+    """The bytes of a file; a missing or unreadable file raises :class:`OntologyLoadError`."""
     source = os.fspath(path)
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise OntologyLoadError(source, "not_found", "no such file") from None
     except IsADirectoryError:
         raise OntologyLoadError(source, "unreadable", "is a directory, not a file") from None
     except OSError as exc:
         raise OntologyLoadError(source, "unreadable", f"cannot read: {exc.strerror}") from None
-    return parse_json(data, source)
 
 
-def read_document(path: PathLike) -> dict[str, Any]:
-    """Read a JSON file that must hold one object (an ontology document)."""
-    value = read_json(path)
+def read_json(path: PathLike) -> Any:
+    """Read and strictly parse a JSON file (see :func:`parse_json`)."""
+    return parse_json(read_bytes(path), os.fspath(path))
+
+
+def parse_document(data: bytes, source: str = "<bytes>") -> dict[str, Any]:
+    """Parse JSON bytes that must hold one object (an ontology document).
+
+    >>> parse_document(b'{"id": "x"}')
+    {'id': 'x'}
+    >>> try:
+    ...     parse_document(b"[]", "x.json")
+    ... except OntologyLoadError as exc:
+    ...     print(exc.code)
+    not_object
+    """
+    value = parse_json(data, source)
     if not isinstance(value, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
             type(value), "a number"
         )
         raise OntologyLoadError(
-            os.fspath(path), "not_object", f"top level is {kind}; an ontology file holds one object"
+            source, "not_object", f"top level is {kind}; an ontology file holds one object"
         )
     return value
+
+
+def read_document(path: PathLike) -> dict[str, Any]:
+    """Read a JSON file that must hold one object (an ontology document)."""
+    return parse_document(read_bytes(path), os.fspath(path))
 
 
 # -- dict <-> model ---------------------------------------------------------------------
@@ -296,16 +323,18 @@ def dump(ontology: Ontology, path: PathLike) -> None:
 def load(path: PathLike) -> Ontology:
     """Read, validate and build an ontology.
 
+    The validation of a file whose bytes were validated before is read from the cache of
+    :mod:`derm_onto.cache`, which keeps the fixed cost of every command low.
+
     Raises :class:`OntologyLoadError` when the file cannot be read as JSON and
     :class:`OntologyValidationError` when it has error-level findings (warnings pass).
     """
-    from derm_onto.validate import validate_document
+    from derm_onto.cache import check_document
 
     source = os.fspath(path)
-    document = read_document(path)
-    findings = validate_document(document)
-    if any(f.severity == "error" for f in findings):
-        raise OntologyValidationError(source, findings)
+    data = read_bytes(path)
+    document = parse_document(data, source)
+    check_document(data, document, source)  # validated once per content, then cached
     return from_dict(document)
 
 

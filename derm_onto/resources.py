@@ -10,10 +10,11 @@ True
 
 from __future__ import annotations
 
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 Folder = Literal["ontology", "schemas", "queries"]
 
@@ -23,10 +24,16 @@ DEFAULT_ONTOLOGY = "derm1m.json"
 
 def data_dir(folder: Folder) -> Traversable:
     """The folder of bundled data files called ``folder``."""
-    packaged = resources.files("derm_onto").joinpath("_data", folder)
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / folder
+    here = Path(__file__).resolve().parent
+    installed = here / "_data" / folder  # a wheel unpacked on disk: no importlib.resources
+    if installed.is_dir():
+        return installed
+    checkout = here.parent / folder
+    if checkout.is_dir() and (here.parent / "pyproject.toml").is_file():
+        return checkout
+    from importlib import resources  # a zipped install
+
+    return resources.files("derm_onto").joinpath("_data", folder)
 
 
 #: The curation file that, applied to Derm1M's released tree, builds DEFAULT_ONTOLOGY.

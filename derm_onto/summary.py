@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from derm_onto import hierarchy
 from derm_onto.model import KINDS, Ontology
 
 
@@ -30,13 +29,49 @@ def level_name(ontology: Ontology, node_depth: int) -> str:
     return ontology.levels[min(node_depth, len(ontology.levels)) - 1]
 
 
+def condition_depths(ontology: Ontology) -> tuple[dict[str, int], list[str], list[str]]:
+    """Every condition's depth, the roots and the leaves (sorted), as
+    :func:`derm_onto.hierarchy.depth`, ``roots`` and ``leaves`` define them, without building
+    the networkx graph (whose import alone costs more than the rest of ``derm-onto info``).
+
+    The depth is the shortest path to the top, so one breadth-first pass from the roots
+    gives it; dangling parents are skipped as :func:`~derm_onto.hierarchy.build_graph` does.
+
+    >>> from derm_onto.model import Condition, Ontology
+    >>> o = Ontology(id="x", title="x", base_iri="https://x.org/", prefixes={}, conditions=(
+    ...     Condition(id="X:1", label="a"), Condition(id="X:2", label="b", parents=("X:1",)),
+    ...     Condition(id="X:3", label="c", parents=("X:2", "X:1"))))
+    >>> condition_depths(o)
+    ({'X:1': 1, 'X:2': 2, 'X:3': 2}, ['X:1'], ['X:3'])
+    """
+    ids = {t.id for t in ontology.conditions}
+    children: dict[str, list[str]] = {i: [] for i in ids}
+    roots = []
+    for term in ontology.conditions:
+        known = {p for p in term.parents if p in ids}
+        for parent in known:
+            children[parent].append(term.id)
+        if not known:
+            roots.append(term.id)
+    depths = dict.fromkeys(roots, 1)
+    level = roots
+    while level:
+        following = []
+        for node in level:
+            for child in children[node]:
+                if child not in depths:
+                    depths[child] = depths[node] + 1
+                    following.append(child)
+        level = following
+    leaves = sorted(i for i, kids in children.items() if not kids)
+    return depths, sorted(roots), leaves
+
+
 def summarize(ontology: Ontology) -> dict[str, Any]:
     """A JSON-ready summary of the ontology."""
-    graph = hierarchy.build_graph(ontology)
-    depths = hierarchy.depth(graph)
+    depths, roots, leaves = condition_depths(ontology)
     per_depth = Counter(depths.values())
     per_level = Counter(level_name(ontology, d) for d in depths.values())
-    leaves = hierarchy.leaves(graph)
     leaf_depths = Counter(depths[n] for n in leaves)
     names = {" ".join(n.split()).casefold() for t in ontology.conditions for n in t.names}
     return {
@@ -51,7 +86,7 @@ def summarize(ontology: Ontology) -> dict[str, Any]:
         },
         "conditions_per_depth": {str(d): per_depth[d] for d in sorted(per_depth)},
         "max_depth": max(per_depth, default=0),
-        "top_level": len(hierarchy.roots(graph)),
+        "top_level": len(roots),
         "leaves": len(leaves),
         "leaves_per_depth": {str(d): leaf_depths[d] for d in sorted(leaf_depths)},
         "with_definition": sum(1 for t in ontology.terms() if t.definition),

@@ -51,7 +51,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from derm_onto.errors import OntologyLoadError
-from derm_onto.jsonio import read_document
+from derm_onto.jsonio import parse_document, read_bytes
 from derm_onto.model import KINDS
 from derm_onto.resources import schema_path
 
@@ -547,11 +547,14 @@ def validate_file(path: str | os.PathLike[str]) -> list[Finding]:
     >>> [f for f in validate_file(bundled_ontology_path()) if f.severity == "error"]
     []
     """
+    from derm_onto.cache import cached_findings
+
     try:
-        document = read_document(path)
+        data = read_bytes(path)
+        document = parse_document(data, os.fspath(path))
     except OntologyLoadError as exc:
         return [Finding("error", exc.code, "", exc.message)]
-    return validate_document(document)
+    return cached_findings(data, document)
 
 
 @dataclass(frozen=True)
@@ -584,15 +587,18 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
     >>> check_file(bundled_ontology_path()).summary().split(": ok: ")[1].endswith("findings")
     True
     """
+    from derm_onto.cache import cached_findings
+
     try:
-        document = read_document(path)
+        data = read_bytes(path)
+        document = parse_document(data, os.fspath(path))
     except OntologyLoadError as exc:
         return FileReport(str(path), [Finding("error", exc.code, "", exc.message)], None)
     counts = {
         kind: len(document[kind]) if isinstance(document.get(kind), list) else 0
         for kind in ("conditions", "concepts", "findings")
     }
-    return FileReport(str(path), validate_document(document), counts)
+    return FileReport(str(path), cached_findings(data, document), counts)
 
 
 def has_failures(findings: Iterable[Finding], *, strict: bool = False) -> bool:

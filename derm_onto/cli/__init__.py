@@ -67,6 +67,7 @@ COMMAND_MODULES = (
     "derm_onto.cli.obo",
     "derm_onto.cli.associations",
     "derm_onto.cli.kg",
+    "derm_onto.cli.spark",
 )
 
 

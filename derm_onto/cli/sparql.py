@@ -28,7 +28,7 @@ from derm_onto.sparql import ENGINES, Auth, Engine
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
-    default="rdflib",
+    default="oxigraph",
     show_default=True,
     help="Local engine.",
 )

@@ -26,7 +26,7 @@ def run_local(
     ontology: Ontology,
     query: Query,
     values: Mapping[str, str],
-    engine: Engine = "rdflib",
+    engine: Engine = "oxigraph",
     graph: Any = None,
 ) -> Result:
     """Run a read query over the ontology's exported graph."""
