@@ -44,10 +44,11 @@ def condition_depths(ontology: Ontology) -> tuple[dict[str, int], list[str], lis
     >>> condition_depths(o)
     ({'X:1': 1, 'X:2': 2, 'X:3': 2}, ['X:1'], ['X:3'])
     """
-    ids = {t.id for t in ontology.conditions}
+    live = [t for t in ontology.conditions if not t.obsolete]  # as build_graph: not in the tree
+    ids = {t.id for t in live}
     children: dict[str, list[str]] = {i: [] for i in ids}
     roots = []
-    for term in ontology.conditions:
+    for term in live:
         known = {p for p in term.parents if p in ids}
         for parent in known:
             children[parent].append(term.id)
@@ -78,7 +79,8 @@ def summarize(ontology: Ontology) -> dict[str, Any]:
         "id": ontology.id,
         "title": ontology.title,
         "version": ontology.version,
-        "counts": {kind: len(ontology.entries(kind)) for kind in KINDS},
+        "counts": {kind: sum(not t.obsolete for t in ontology.entries(kind)) for kind in KINDS},
+        "obsolete": sum(t.obsolete for t in ontology.terms()),
         "condition_names": len(names),
         "levels": list(ontology.levels),
         "conditions_per_level": {
@@ -102,6 +104,7 @@ def format_summary(stats: dict[str, Any]) -> str:
         f"conditions  {counts['conditions']}  ({stats['condition_names']} distinct names)",
         f"concepts    {counts['concepts']}",
         f"findings    {counts['findings']}",
+        f"obsolete    {stats['obsolete']}  (kept so their ids are never reused)",
         f"top level   {stats['top_level']}",
         f"leaves      {stats['leaves']}",
         f"max depth   {stats['max_depth']}",

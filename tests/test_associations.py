@@ -479,7 +479,7 @@ def test_evidence_queries_read_the_axiom_annotations(
     rows = {r["label"]: r for r in result.as_dicts()}
     assert rows["papule"]["status"] == "contradicted"
     assert (rows["papule"]["n_images"], rows["papule"]["n_with_feature"]) == ("30", "0")
-    assert rows["scale"]["status"] == "supported" and rows["scale"]["confidence"] == "1.0"
+    assert rows["scale"]["status"] == "supported" and float(rows["scale"]["confidence"]) == 1.0
     assert rows["itch"]["source"] == "derm1m" and rows["itch"]["column"] == "symptoms"
     query = sparql.load_query("conditions-with-concept-by-lift")
     result = sparql.run_local(tiny_onto, query, {"term": "papule"}, graph=tiny_evidence_graph)

@@ -205,7 +205,12 @@ def test_multi_label_cells_keep_input_order(tiny, parts, separator) -> None:
 
 
 # -- the fast path against the previous matcher (tests/matching_reference.py) --------------
-NAMES = sorted({n for c in BUNDLED.conditions for n in (*c.names, *c.provenance)})
+# The previous matcher knew no obsolete terms (the new one resolves their names to the
+# replacement, tested on its own): the two are compared on the live terms.
+LIVE = dataclasses.replace(
+    BUNDLED, conditions=tuple(c for c in BUNDLED.conditions if not c.obsolete)
+)
+NAMES = sorted({n for c in LIVE.conditions for n in (*c.names, *c.provenance)})
 
 
 def _typo(name: str, at: int, char: str) -> str:
@@ -240,7 +245,7 @@ def _plain(found: list) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def both() -> tuple[Matcher, reference.Matcher]:
-    return Matcher(BUNDLED), reference.Matcher(BUNDLED)
+    return Matcher(LIVE), reference.Matcher(LIVE)
 
 
 @settings(max_examples=150, deadline=None)

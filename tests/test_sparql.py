@@ -344,6 +344,12 @@ def test_query_command_local(runner, tiny_path) -> None:
 
 
 # -- the live Virtuoso ------------------------------------------------------------------------
+# Virtuoso 7's SPARQL compiler fails (SP031, "no SPART_VARR_FIXED") on an OPTIONAL beside
+# variables that VALUES binds, as in the two evidence queries; they are checked on Oxigraph
+# server, and on Virtuoso only for a clean one-line error.
+VIRTUOSO_SP031 = {"concepts-of-condition-evidence", "conditions-with-concept-by-lift"}
+
+
 @pytest.mark.slow
 def test_publish_and_every_query_remote_equals_local(virtuoso, derm1m, runner) -> None:
     # queried through Virtuoso's default graph (the union of its graphs), which holds only
@@ -356,6 +362,10 @@ def test_publish_and_every_query_remote_equals_local(virtuoso, derm1m, runner) -
     for query in sparql.library().values():
         values = values_for(query, "derm1m")
         local = sparql.run_local(derm1m, query, values)
+        if query.name in VIRTUOSO_SP031:
+            with pytest.raises(DermOntoError, match="SP031"):
+                sparql.run_remote(derm1m, query, values, endpoint)
+            continue
         remote = sparql.run_remote(derm1m, query, values, endpoint)
         assert remote.columns == local.columns, query.name
         assert remote.rows == local.rows, query.name
@@ -455,7 +465,6 @@ def test_issue13_empty_result_on_a_published_graph_warns(oxigraph_server, derm1m
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="#13.9: the queries are rewritten with #16")
 def test_issue13_virtuoso_with_graph_equals_local(virtuoso, derm1m) -> None:
     """Virtuoso through default-graph-uri (--graph): every query as local, including the
     two that differed (classes-at-level: 7 rows instead of 72; lowest-common-ancestor of
@@ -463,7 +472,11 @@ def test_issue13_virtuoso_with_graph_equals_local(virtuoso, derm1m) -> None:
     endpoint = sparql.Endpoint(virtuoso.sparql, timeout=60)
     sparql.publish(derm1m, endpoint)
     scoped = sparql.Endpoint(virtuoso.sparql, timeout=60, graph=sparql.default_graph_iri(derm1m))
-    cases = [(q, values_for(q, "derm1m")) for q in sparql.library().values()]
+    cases = [
+        (q, values_for(q, "derm1m"))
+        for q in sparql.library().values()
+        if q.name not in VIRTUOSO_SP031
+    ]
     cases.append((sparql.load_query("lowest-common-ancestor"), {"a": "melanoma", "b": "BCC"}))
     for query, values in cases:
         local = sparql.run_local(derm1m, query, values)

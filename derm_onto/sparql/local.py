@@ -29,13 +29,22 @@ def run_local(
     engine: Engine = "oxigraph",
     graph: Any = None,
 ) -> Result:
-    """Run a read query over the ontology's exported graph."""
+    """Run a read query over the ontology's exported graph, or over ``graph`` (an rdflib
+    graph, e.g. the export with extra triples) when one is given, on either engine."""
     form = query_form(query.text, query.source)
     if form == "update":
         raise DermOntoError(f"{query.source}: an update query; the local graph is read-only")
     bound = bindings(query, ontology, values)
     if engine == "oxigraph":
-        return _run_oxigraph(ontology, query, bound, form)
+        store = None
+        if graph is not None:
+            import pyoxigraph as ox
+
+            store = ox.Store()
+            store.load(
+                graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES
+            )
+        return _run_oxigraph(ontology, query, bound, form, store)
     return _run_rdflib(ontology, query, bound, form, graph)
 
 
