@@ -109,6 +109,9 @@ class CaptionOptions:
     drop_empty: bool = False
     #: columns that must exist besides the label column (a missing one is an error)
     required: tuple[str, ...] = ()
+    #: an associations (evidence) file: add ``inferred_concept_caption``, the concepts the
+    #: data most supports for the row's diagnosis, for rows without concept annotations
+    infer_concepts_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,8 @@ def _augmented_concepts(concept_caption: str) -> str:
 
 
 #: The columns ``captions`` adds, in order.
+#: the column ``--infer-concepts`` adds; its text always says the concepts are inferred
+INFERRED_COLUMN = "inferred_concept_caption"
 ADDED_COLUMNS = (
     "ontology_caption",
     "visual_concept_caption",
@@ -281,7 +286,15 @@ class CaptionBatcher:
             if isinstance(columns, pa.Schema)
             else [pa.field(c, pa.string()) for c in columns]
         )
-        self.schema = pa.schema([*fields, *((c, pa.string()) for c in ADDED_COLUMNS)])
+        added = [*ADDED_COLUMNS, *((INFERRED_COLUMN,) if options.infer_concepts_from else ())]
+        self.schema = pa.schema([*fields, *((c, pa.string()) for c in added)])
+        self.evidence: Any = None
+        if options.infer_concepts_from:
+            from derm_onto.associations.evidence import read
+            from derm_onto.associations.text import ConceptEvidence
+
+            document = read(options.infer_concepts_from)
+            self.evidence = ConceptEvidence(plan.ontology, document)
         self.rng = np.random.default_rng(options.seed)
         self.masks = pa.array(
             [
@@ -404,6 +417,7 @@ class CaptionBatcher:
             + pc.not_equal(ontology_caption, "").to_numpy(zero_copy_only=False) * 2
             + pc.not_equal(concept_caption, "").to_numpy(zero_copy_only=False)
         )
+        inferred = [self._inferred_captions(batch, concept_caption)] if self.evidence else []
         return pa.RecordBatch.from_arrays(
             [
                 *batch.columns,
@@ -415,9 +429,24 @@ class CaptionBatcher:
                 *subs,
                 self.masks.take(pa.array(count)),
                 self.knowledge.take(pa.array(code)),
+                *inferred,
             ],
             schema=self.schema,
         )
+
+    def _inferred_captions(self, batch: Any, concept_caption: Any) -> Any:
+        """Per distinct label, the evidence's concepts for its conditions; only on rows
+        whose own concept caption is empty."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        labels = pc.dictionary_encode(self._column(batch, self.options.label_column))
+        texts = [
+            self.evidence.inferred_caption(self.plan.labels.resolve(value).ids)
+            for value in labels.dictionary.to_pylist()
+        ]
+        inferred = pa.array(texts, pa.string()).take(labels.indices)
+        return pc.if_else(pc.equal(concept_caption, ""), inferred, "")
 
 
 def caption_arrow(ontology: Ontology, table: Any, options: CaptionOptions | None = None) -> Any:

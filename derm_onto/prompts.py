@@ -224,6 +224,7 @@ def class_prompts(
     use_synonyms: bool = True,
     keep_unmatched: bool = False,
     source: str = "",
+    concept_evidence: Any = None,
 ) -> dict[str, list[str]]:
     """Class name -> prompts, in the given class order.
 
@@ -233,7 +234,9 @@ def class_prompts(
     ``ontology_aug``, its subclasses with ``subclasses``). Every class must resolve; the
     error names each one that does not, with the labels of the closest entries. With
     ``keep_unmatched`` such a class is kept, prompted by its name alone. ``source`` (the
-    class list's file) prefixes error messages.
+    class list's file) prefixes error messages. With ``concept_evidence`` (an
+    :class:`~derm_onto.associations.text.ConceptEvidence`) each name of a single-class entry
+    is described by its most supported concepts.
 
     >>> from derm_onto.jsonio import load
     >>> from derm_onto.resources import bundled_ontology_path
@@ -262,6 +265,9 @@ def class_prompts(
         if subclasses:
             texts += [graph.nodes[c]["label"] for i in ids for c in hierarchy.descendants(graph, i)]
         texts = list(dict.fromkeys(texts))
+        if concept_evidence is not None and len(ids) == 1:
+            # "melanoma, with irregular pigment network and blue-white veil"
+            texts = [concept_evidence.prompt_name(ids[0], text) for text in texts]
         out[name] = [t.format(text) for text in texts for t in templates]
     return out
 

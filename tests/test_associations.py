@@ -633,3 +633,63 @@ def test_bundled_evidence_file_is_up_to_date(bundled: Ontology) -> None:
     ]
     rebuilt = evidence.dumps(mine(tables, bundled))
     assert rebuilt == evidence.default_path().read_bytes(), f"stale evidence; run: {MINE_COMMAND}"
+
+
+def test_issue12_concept_aug_prompts_and_inferred_captions(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from derm_onto.cli import main
+
+    runner = CliRunner()
+    classes = tmp_path / "classes.txt"
+    classes.write_text("melanoma\npsoriasis\n", encoding="utf-8")
+    out = tmp_path / "p.json"
+    result = runner.invoke(
+        main, ["prompts", "--classes", str(classes), "--concept-aug", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    prompts = json.loads(out.read_text(encoding="utf-8"))
+    assert any("melanoma, with " in p for p in prompts["melanoma"])
+    fitz = shared_file("fitzpatrick17k/fitzpatrick17k.csv")
+    table = tmp_path / "c.tsv"
+    result = runner.invoke(
+        main,
+        ["captions", str(fitz), "--label-column", "label", "--infer-concepts", "-o", str(table)],
+    )
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    frame = pd.read_csv(table, sep="\t")
+    inferred = frame["inferred_concept_caption"].dropna()
+    assert len(inferred) > len(frame) / 2
+    assert all(t.startswith("Concepts inferred from the diagnosis") for t in inferred)
+
+
+def test_issue12_export_and_query_with_evidence(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from derm_onto.cli import main
+
+    runner = CliRunner()
+    bundled = str(evidence.default_path())
+    out = tmp_path / "ev.nt"
+    assert runner.invoke(main, ["export", "--evidence", bundled, "-o", str(out)]).exit_code == 0
+    assert "https://w3id.org/derm-onto/evidence#lift" in out.read_text(encoding="utf-8")
+    bad = runner.invoke(main, ["export", "--evidence", bundled, "-o", str(tmp_path / "x.obo")])
+    assert bad.exit_code == 2
+    result = runner.invoke(
+        main,
+        [
+            "query",
+            "concepts-of-condition-evidence",
+            "--param",
+            "term=melanoma",
+            "--evidence",
+            bundled,
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert any(r["status"] == "supported" and r["source"] for r in rows)

@@ -31,8 +31,10 @@ True
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from derm_onto.associations.evidence import CheckOptions, check
@@ -131,3 +133,24 @@ def evidence_triples(
             ]
             out += [(axiom, URIRef(EV + key), value) for key, value in values]
     return sorted(set(out), key=lambda t: tuple(str(x) for x in t))
+
+
+def graph_with_evidence(ontology: Ontology, path: str | os.PathLike[str] | None = None) -> Any:
+    """The ontology's RDF graph with the evidence of an associations file (default: the
+    bundled one) as axiom annotations on its typical-feature links.
+
+    >>> from derm_onto.jsonio import load
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> from derm_onto.rdf import to_graph
+    >>> onto = load(bundled_ontology_path())
+    >>> len(graph_with_evidence(onto)) > len(to_graph(onto))
+    True
+    """
+    from derm_onto.associations.evidence import default_path, read
+    from derm_onto.rdf import to_graph
+
+    graph = to_graph(ontology)
+    graph.bind("ev", EV)
+    for triple in evidence_triples(graph, ontology, read(Path(path) if path else default_path())):
+        graph.add(triple)
+    return graph

@@ -129,13 +129,27 @@ def _finish_import(source: Path, output: Path, result: Any) -> None:
 @ONTOLOGY_ARGUMENT
 @FORMAT_OPTION
 @click.option("-o", "--output", type=PATH_TYPE, help="File to write (default: stdout).")
-def export(path: Path | None, fmt: str | None, output: Path | None) -> None:
+@click.option(
+    "--evidence",
+    type=PATH_TYPE,
+    help="Add an associations file's evidence as axiom annotations (ttl, owl, nt, jsonld).",
+)
+def export(path: Path | None, fmt: str | None, output: Path | None, evidence: Path | None) -> None:
     """Export the ontology: Turtle, RDF/XML, N-Triples, JSON-LD or another registered format.
 
     An unknown format or extension lists the formats and exits 2.
     """
     serializer = _serializer(fmt or (str(output) if output else "ttl"))
-    write_or_echo(serializer.write(load_ontology(path)), output)
+    ontology = load_ontology(path)
+    if evidence is None:
+        write_or_echo(serializer.write(ontology), output)
+        return
+    if serializer.name not in ("ttl", "owl", "nt", "jsonld"):
+        raise click.UsageError(f"--evidence needs an RDF format, not {serializer.name!r}")
+    from derm_onto.associations.rdf_evidence import graph_with_evidence
+    from derm_onto.rdf import serialize
+
+    write_or_echo(serialize(graph_with_evidence(ontology, evidence), serializer.name), output)
 
 
 @import_.command(cls=GuardedCommand, name="rdf")

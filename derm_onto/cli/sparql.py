@@ -9,6 +9,7 @@ import click
 from derm_onto.cli._common import (
     ONTOLOGY_ARGUMENT,
     ONTOLOGY_OPTION,
+    PATH_TYPE,
     command,
     endpoint_options,
     http_url,
@@ -47,6 +48,11 @@ from derm_onto.sparql import ENGINES, Auth, Engine
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="An Oxigraph store from `kg build --store` (dataset queries: `kg queries`).",
 )
+@click.option(
+    "--evidence",
+    type=PATH_TYPE,
+    help="Local: add an associations file's evidence to the graph (evidence queries).",
+)
 @endpoint_options
 def query(
     query_name: str | None,
@@ -59,6 +65,7 @@ def query(
     graph_iri: str | None,
     list_queries: bool,
     store: Path | None,
+    evidence: Path | None,
     user: str | None,
     password: str | None,
     auth: Auth,
@@ -94,7 +101,12 @@ def query(
             ontology, chosen, parse_params(params), remote, allow_update=allow_update
         )
     else:
-        result = sparql.run_local(ontology, chosen, parse_params(params), engine)
+        graph = None
+        if evidence is not None:
+            from derm_onto.associations.rdf_evidence import graph_with_evidence
+
+            graph = graph_with_evidence(ontology, evidence)
+        result = sparql.run_local(ontology, chosen, parse_params(params), engine, graph)
     write_rows(result.as_dicts(), list(result.columns), fmt)
     for note in result.notes:
         click.echo(f"derm-onto: warning: {note}", err=True)

@@ -101,6 +101,17 @@ def labels(
     help="Drop rows whose ontology caption is empty (no diagnosis); pandas reads such a "
     "cell as NaN and a trainer would train on 'nan'.",
 )
+@click.option(
+    "--infer-concepts",
+    is_flag=True,
+    help="Add inferred_concept_caption: for rows without concept annotations, the concepts "
+    "the evidence most supports for the diagnosis (the text says they are inferred).",
+)
+@click.option(
+    "--evidence",
+    type=PATH_TYPE,
+    help="Associations file for --infer-concepts (default: the bundled evidence).",
+)
 def captions(
     source: Path,
     ontology_path: Path | None,
@@ -111,6 +122,8 @@ def captions(
     style: Style,
     seed: int,
     drop_empty: bool,
+    infer_concepts: bool,
+    evidence: Path | None,
 ) -> None:
     """Add ontology, concept and metadata captions to a CSV/Parquet/TSV table.
 
@@ -126,8 +139,20 @@ def captions(
         for name, value in (("concept_column", concept_column), ("caption_column", caption_column))
         if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
     )
+    inferred_from = None
+    if infer_concepts:
+        from derm_onto.associations.evidence import default_path
+
+        inferred_from = str(evidence or default_path())
     options = CaptionOptions(
-        label_column, concept_column, caption_column, style, seed, drop_empty, required
+        label_column,
+        concept_column,
+        caption_column,
+        style,
+        seed,
+        drop_empty,
+        required,
+        inferred_from,
     )
     result = caption_table(load_ontology(ontology_path), source, output, options)
     empty = f"{result.empty_rows} rows with an empty ontology caption " + (
@@ -176,6 +201,16 @@ def captions(
     is_flag=True,
     help="Target/reference prompt pairs for every concept (MONET-style).",
 )
+@click.option(
+    "--concept-aug",
+    is_flag=True,
+    help="Describe each class by its most supported concepts ('melanoma, with ...').",
+)
+@click.option(
+    "--evidence",
+    type=PATH_TYPE,
+    help="Associations file for --concept-aug (default: the bundled evidence).",
+)
 def prompts(
     ontology_path: Path | None,
     output: Path,
@@ -188,6 +223,8 @@ def prompts(
     no_synonyms: bool,
     keep_unmatched: bool,
     concept_mode: bool,
+    concept_aug: bool,
+    evidence: Path | None,
 ) -> None:
     """Write zero-shot prompt sets as JSON: class name -> prompts, in evaluation order.
 
@@ -221,10 +258,18 @@ def prompts(
             use_synonyms=not no_synonyms,
             keep_unmatched=keep_unmatched,
             source=classes_file.name if classes_file is not None else "",
+            concept_evidence=_concept_evidence(onto, evidence) if concept_aug else None,
         )
     with atomic_write(output) as handle:
         handle.write(prompt_sets.dumps_prompts(data))
     click.echo(f"{output}: {len(data)} classes", err=True)
+
+
+def _concept_evidence(onto: Any, path: Path | None) -> Any:
+    from derm_onto.associations.evidence import default_path, read
+    from derm_onto.associations.text import ConceptEvidence
+
+    return ConceptEvidence(onto, read(path or default_path()))
 
 
 COMMANDS: tuple[click.Command, ...] = (labels, captions, prompts)
