@@ -16,6 +16,12 @@ from derm_onto.jsonio import load
 from derm_onto.model import Ontology
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# test runs keep their validation cache to themselves, not in the user's ~/.cache
+if "DERM_ONTO_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["DERM_ONTO_CACHE"] = tempfile.mkdtemp(prefix="derm-onto-test-cache-")
 TINY = Path(__file__).resolve().parent / "data" / "tiny.json"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

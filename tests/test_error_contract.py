@@ -14,7 +14,10 @@ from derm_onto.cli import main
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         path = (*prefix, name)
         out.append(path)
         if isinstance(command, click.Group):
@@ -91,3 +94,18 @@ def test_usage_errors_exit_2(runner, tmp_path, monkeypatch, args) -> None:
     result = runner.invoke(main, args)
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
+
+
+def test_every_command_module_is_registered() -> None:
+    """A command defined in a module's COMMANDS is reachable by name (the lazy map in
+    derm_onto.cli lists every one)."""
+    import importlib
+    import pkgutil
+
+    import derm_onto.cli as cli
+
+    defined = set()
+    for info in pkgutil.iter_modules(cli.__path__):
+        module = importlib.import_module(f"derm_onto.cli.{info.name}")
+        defined |= {c.name for c in getattr(module, "COMMANDS", ())}
+    assert defined == set(cli.COMMANDS)

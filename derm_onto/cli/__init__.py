@@ -33,7 +33,20 @@ def _exit_on_sigterm() -> None:
 
 
 class _Group(click.Group):
-    """A click group that turns DermOntoError into one line on stderr and exit status 1."""
+    """A click group that loads its commands lazily (:data:`COMMANDS`) and turns
+    DermOntoError into one line on stderr and exit status 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        import importlib
+
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        found = {c.name: c for c in importlib.import_module(module).COMMANDS}
+        return found.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         _exit_on_sigterm()
@@ -56,27 +69,27 @@ def main() -> None:
     """
 
 
-# One line per command module; each module lists its commands in ``COMMANDS``.
-COMMAND_MODULES = (
-    "derm_onto.cli.ontology",
-    "derm_onto.cli.convert",
-    "derm_onto.cli.sparql",
-    "derm_onto.cli.train",
-    "derm_onto.cli.evaluate",
-    "derm_onto.cli.diff",
-    "derm_onto.cli.obo",
-    "derm_onto.cli.associations",
-    "derm_onto.cli.kg",
-    "derm_onto.cli.spark",
-)
-
-
-def _register() -> None:
-    import importlib
-
-    for name in COMMAND_MODULES:
-        for command in importlib.import_module(name).COMMANDS:
-            main.add_command(command)
-
-
-_register()
+# Each command and the module that defines it (in its ``COMMANDS``). A module is imported
+# only when one of its commands runs, so `derm-onto info` does not pay for `kg` or `spark`.
+COMMANDS = {
+    "validate": "derm_onto.cli.ontology",
+    "lint": "derm_onto.cli.ontology",
+    "info": "derm_onto.cli.ontology",
+    "tree": "derm_onto.cli.ontology",
+    "subset": "derm_onto.cli.ontology",
+    "match": "derm_onto.cli.ontology",
+    "import": "derm_onto.cli.convert",
+    "export": "derm_onto.cli.convert",
+    "reason": "derm_onto.cli.convert",
+    "query": "derm_onto.cli.sparql",
+    "publish": "derm_onto.cli.sparql",
+    "labels": "derm_onto.cli.train",
+    "captions": "derm_onto.cli.train",
+    "prompts": "derm_onto.cli.train",
+    "evaluate": "derm_onto.cli.evaluate",
+    "diff": "derm_onto.cli.diff",
+    "render": "derm_onto.cli.obo",
+    "associations": "derm_onto.cli.associations",
+    "kg": "derm_onto.cli.kg",
+    "spark": "derm_onto.cli.spark",
+}
