@@ -24,11 +24,12 @@ def _top_commands() -> list[str]:
 
 def test_readme_top_is_install_main_job_tests() -> None:
     install, main_job, tests = _top_commands()
-    assert install.startswith("python -m pip install -e")
+    assert install == "bash .ci/install"
     assert main_job.startswith("derm-onto ")
     assert tests == "python -m pytest"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "python -m pytest" in ci and ".[test]" in ci
+    assert "python -m pytest" in ci and "bash .ci/install" in ci
+    assert ".[test]" in (ROOT / ".ci" / "install").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
