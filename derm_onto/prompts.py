@@ -23,7 +23,7 @@ True
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,144 +42,32 @@ DERM1M_TEMPLATES: tuple[str, ...] = (
     "This image depicts {}, a type of skin cancer.",
 )
 
-#: Zero-shot class lists in evaluation order (the label index is the position).
-DATASETS: Mapping[str, tuple[str, ...]] = {
-    "ham10000": (
-        "actinic keratosis",
-        "basal cell carcinoma",
-        "benign keratosis",
-        "dermatofibroma",
-        "melanoma",
-        "nevus",
-        "vascular",
-    ),
-    "pad": (
-        "nevus",
-        "basal cell carcinoma",
-        "actinic keratosis",
-        "seborrheic keratosis",
-        "squamous cell carcinoma",
-        "melanoma",
-    ),
-    "daffodil": ("vitiligo", "acne", "SJS/TEN", "hyperpigmentation", "nail psoriasis"),
-    # the 114 `label` values of Fitzpatrick17k (mattgroh/fitzpatrick17k), sorted
-    "fitzpatrick17k": (
-        "acanthosis nigricans",
-        "acne",
-        "acne vulgaris",
-        "acquired autoimmune bullous diseaseherpes gestationis",
-        "acrodermatitis enteropathica",
-        "actinic keratosis",
-        "allergic contact dermatitis",
-        "aplasia cutis",
-        "basal cell carcinoma",
-        "basal cell carcinoma morpheiform",
-        "becker nevus",
-        "behcets disease",
-        "calcinosis cutis",
-        "cheilitis",
-        "congenital nevus",
-        "dariers disease",
-        "dermatofibroma",
-        "dermatomyositis",
-        "disseminated actinic porokeratosis",
-        "drug eruption",
-        "drug induced pigmentary changes",
-        "dyshidrotic eczema",
-        "eczema",
-        "ehlers danlos syndrome",
-        "epidermal nevus",
-        "epidermolysis bullosa",
-        "erythema annulare centrifigum",
-        "erythema elevatum diutinum",
-        "erythema multiforme",
-        "erythema nodosum",
-        "factitial dermatitis",
-        "fixed eruptions",
-        "folliculitis",
-        "fordyce spots",
-        "granuloma annulare",
-        "granuloma pyogenic",
-        "hailey hailey disease",
-        "halo nevus",
-        "hidradenitis",
-        "ichthyosis vulgaris",
-        "incontinentia pigmenti",
-        "juvenile xanthogranuloma",
-        "kaposi sarcoma",
-        "keloid",
-        "keratosis pilaris",
-        "langerhans cell histiocytosis",
-        "lentigo maligna",
-        "lichen amyloidosis",
-        "lichen planus",
-        "lichen simplex",
-        "livedo reticularis",
-        "lupus erythematosus",
-        "lupus subacute",
-        "lyme disease",
-        "lymphangioma",
-        "malignant melanoma",
-        "melanoma",
-        "milia",
-        "mucinosis",
-        "mucous cyst",
-        "mycosis fungoides",
-        "myiasis",
-        "naevus comedonicus",
-        "necrobiosis lipoidica",
-        "nematode infection",
-        "neurodermatitis",
-        "neurofibromatosis",
-        "neurotic excoriations",
-        "neutrophilic dermatoses",
-        "nevocytic nevus",
-        "nevus sebaceous of jadassohn",
-        "papilomatosis confluentes and reticulate",
-        "paronychia",
-        "pediculosis lids",
-        "perioral dermatitis",
-        "photodermatoses",
-        "pilar cyst",
-        "pilomatricoma",
-        "pityriasis lichenoides chronica",
-        "pityriasis rosea",
-        "pityriasis rubra pilaris",
-        "porokeratosis actinic",
-        "porokeratosis of mibelli",
-        "porphyria",
-        "port wine stain",
-        "prurigo nodularis",
-        "psoriasis",
-        "pustular psoriasis",
-        "pyogenic granuloma",
-        "rhinophyma",
-        "rosacea",
-        "sarcoidosis",
-        "scabies",
-        "scleroderma",
-        "scleromyxedema",
-        "seborrheic dermatitis",
-        "seborrheic keratosis",
-        "solid cystic basal cell carcinoma",
-        "squamous cell carcinoma",
-        "stasis edema",
-        "stevens johnson syndrome",
-        "striae",
-        "sun damaged skin",
-        "superficial spreading melanoma ssm",
-        "syringoma",
-        "telangiectases",
-        "tick bite",
-        "tuberous sclerosis",
-        "tungiasis",
-        "urticaria",
-        "urticaria pigmentosa",
-        "vitiligo",
-        "xanthomas",
-        "xeroderma pigmentosum",
-    ),
-}
+
+class _DatasetClasses(Mapping[str, tuple[str, ...]]):
+    """Zero-shot class lists in evaluation order (the label index is the position), read
+    from the bundled ``datasets/<name>.txt`` files (``#`` lines say where a list comes from)."""
+
+    def _files(self) -> dict[str, Any]:
+        from derm_onto.resources import data_dir
+
+        folder = data_dir("datasets")
+        return {f.name.removesuffix(".txt"): f for f in folder.iterdir() if f.name.endswith(".txt")}
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        text = self._files()[name].read_text(encoding="utf-8")
+        return tuple(
+            line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._files()))
+
+    def __len__(self) -> int:
+        return len(self._files())
+
+
+#: Built-in zero-shot class lists by dataset name.
+DATASETS: Mapping[str, tuple[str, ...]] = _DatasetClasses()
 
 CONCEPT_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("This is a skin image of {}", "This is a skin image"),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-Folder = Literal["ontology", "schemas", "queries"]
+Folder = Literal["ontology", "schemas", "queries", "datasets"]
 
 #: The bundled ontology ``derm-onto`` commands use when no path is given.
 DEFAULT_ONTOLOGY = "derm1m.json"

@@ -152,3 +152,15 @@ def test_issue10_15_prompts_keep_unmatched(runner, tmp_path) -> None:
     assert list(data) == ["melanoma", "qqqq zzzz", "Acne and Rosacea Photos"]
     assert data["qqqq zzzz"] == [t.format("qqqq zzzz") for t in DERM1M_TEMPLATES]
     assert DERM1M_TEMPLATES[0].format("rosacea") in data["Acne and Rosacea Photos"]
+
+
+def test_dataset_class_lists_are_data_files_and_match_the_choice() -> None:
+    from derm_onto.cli.train import prompts as command
+    from derm_onto.resources import data_dir
+
+    files = sorted(f.name for f in data_dir("datasets").iterdir() if f.name.endswith(".txt"))
+    assert [f.removesuffix(".txt") for f in files] == list(DATASETS)
+    option = next(p for p in command.params if p.name == "dataset")
+    assert sorted(option.type.choices) == list(DATASETS)
+    for name in DATASETS:
+        assert DATASETS[name] and not any(c.startswith("#") for c in DATASETS[name])

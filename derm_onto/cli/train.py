@@ -171,7 +171,7 @@ def captions(
 @OUTPUT_OPTION
 @click.option(
     "--dataset",
-    type=click.Choice(["ham10000", "pad", "fitzpatrick17k", "daffodil"]),
+    type=click.Choice(["daffodil", "fitzpatrick17k", "ham10000", "pad"]),
     help="A built-in zero-shot class list, in evaluation order.",
 )
 @click.option(
