@@ -38,7 +38,7 @@ _EXPORTS = {
     "SynonymType": "derm_onto.model",
     "Term": "derm_onto.model",
     "UnknownTermError": "derm_onto.errors",
-    "ValidationFinding": "derm_onto.validate:Finding",
+    "ValidationFinding": "derm_onto.validate",
     "bundled_ontology_path": "derm_onto.resources",
     "caption_arrow": "derm_onto.captions",
     "caption_table": "derm_onto.captions",
@@ -121,8 +121,7 @@ if TYPE_CHECKING:
         Term,
     )
     from derm_onto.resources import bundled_ontology_path
-    from derm_onto.validate import Finding as ValidationFinding
-    from derm_onto.validate import check_file, validate_document, validate_file
+    from derm_onto.validate import ValidationFinding, check_file, validate_document, validate_file
 
 
 def __getattr__(name: str) -> Any:

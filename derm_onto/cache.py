@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from derm_onto.validate import Finding
+    from derm_onto.validate import ValidationFinding
 
 #: Environment variable: ``off`` (or ``0``, ``no``, ``false``) disables the cache; any other
 #: value is the folder to use.
@@ -103,7 +103,7 @@ def _read(entry: Path) -> list[dict[str, str]] | None:
     return stored
 
 
-def _write(entry: Path, findings: list[Finding]) -> None:
+def _write(entry: Path, findings: list[ValidationFinding]) -> None:
     payload = json.dumps([f.as_dict() for f in findings], ensure_ascii=False).encode()
     try:
         from derm_onto.files import atomic_write
@@ -130,7 +130,7 @@ def _stored_findings(data: bytes) -> tuple[Path | None, list[dict[str, str]] | N
     return entry, (None if entry is None else _read(entry))
 
 
-def _validate(entry: Path | None, document: Any) -> list[Finding]:
+def _validate(entry: Path | None, document: Any) -> list[ValidationFinding]:
     from derm_onto.validate import validate_document
 
     findings = validate_document(document)
@@ -139,7 +139,7 @@ def _validate(entry: Path | None, document: Any) -> list[Finding]:
     return findings
 
 
-def cached_findings(data: bytes, document: Any) -> list[Finding]:
+def cached_findings(data: bytes, document: Any) -> list[ValidationFinding]:
     """The findings of :func:`derm_onto.validate.validate_document` for ``document``, the
     parsed form of ``data``; read from the cache when the same bytes were checked before."""
     entry, stored = _stored_findings(data)
@@ -148,10 +148,10 @@ def cached_findings(data: bytes, document: Any) -> list[Finding]:
     return _findings(stored)
 
 
-def _findings(stored: list[dict[str, str]]) -> list[Finding]:
-    from derm_onto.validate import Finding
+def _findings(stored: list[dict[str, str]]) -> list[ValidationFinding]:
+    from derm_onto.validate import ValidationFinding
 
-    return [Finding(**item) for item in stored]  # type: ignore[arg-type]
+    return [ValidationFinding(**item) for item in stored]  # type: ignore[arg-type]
 
 
 def check_document(data: bytes, document: Any, source: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from derm_onto.validate import Finding
+    from derm_onto.validate import ValidationFinding
 
 
 class DermOntoError(Exception):
@@ -37,7 +37,7 @@ class OntologyLoadError(DermOntoError, ValueError):
 class OntologyValidationError(DermOntoError, ValueError):
     """An ontology has error-level findings; ``findings`` lists all of them."""
 
-    def __init__(self, source: str, findings: Sequence[Finding]) -> None:
+    def __init__(self, source: str, findings: Sequence[ValidationFinding]) -> None:
         self.source = source
         self.findings = tuple(findings)
         errors = [f for f in self.findings if f.severity == "error"]

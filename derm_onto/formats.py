@@ -31,7 +31,7 @@ from derm_onto.errors import UnsupportedFormatError
 from derm_onto.model import Kind, Ontology
 
 if TYPE_CHECKING:
-    from derm_onto.validate import Finding
+    from derm_onto.validate import ValidationFinding
 
 #: Where formats come from: ``"module"`` registers its formats when imported,
 #: ``"module:function"`` when ``function()`` is called. A module listed here that is not
@@ -54,7 +54,7 @@ class ReadOptions:
 
 
 Writer = Callable[[Ontology], bytes]
-Reader = Callable[[bytes, str, ReadOptions], "tuple[Ontology | None, list[Finding]]"]
+Reader = Callable[[bytes, str, ReadOptions], "tuple[Ontology | None, list[ValidationFinding]]"]
 
 
 @dataclass(frozen=True)

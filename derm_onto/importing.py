@@ -27,7 +27,7 @@ from derm_onto.formats import Reader, ReadOptions
 from derm_onto.model import Ontology
 
 if TYPE_CHECKING:
-    from derm_onto.validate import Finding
+    from derm_onto.validate import ValidationFinding
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class ImportResult:
     finding (reader's and validation's), and why it must not be written (empty if it may)."""
 
     ontology: Ontology | None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[ValidationFinding] = field(default_factory=list)
     refusal: str = ""
 
     def summary(self) -> str:

@@ -46,7 +46,7 @@ from derm_onto.rdf.read import (
     relabel_obsolete_duplicates,
 )
 from derm_onto.rdf.vocab import OBO
-from derm_onto.validate import Finding
+from derm_onto.validate import ValidationFinding
 
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _SCOPES = {"EXACT": "exact", "RELATED": "related", "BROAD": "broad", "NARROW": "narrow"}
@@ -64,9 +64,9 @@ class _Drops:
         self.counts[reason] += 1
         self.examples.setdefault(reason, example)
 
-    def findings(self) -> list[Finding]:
+    def findings(self) -> list[ValidationFinding]:
         return [
-            Finding(
+            ValidationFinding(
                 "warning",
                 "dropped",
                 self.examples[reason],
@@ -105,7 +105,7 @@ def _repair(line: str) -> str | None:
 
 
 def _parse_frame(
-    lines: list[str], first_line: int, source: str, findings: list[Finding]
+    lines: list[str], first_line: int, source: str, findings: list[ValidationFinding]
 ) -> list[Any]:
     """fastobo's frames of one stanza, repairing or leaving out clauses it rejects."""
     import fastobo
@@ -122,21 +122,25 @@ def _parse_frame(
             fixed = _repair(lines[index])
             if fixed is not None:
                 findings.append(
-                    Finding("warning", "obo_syntax", where, f"{exc.msg}: repaired as {fixed!r}")
+                    ValidationFinding(
+                        "warning", "obo_syntax", where, f"{exc.msg}: repaired as {fixed!r}"
+                    )
                 )
                 lines[index] = fixed
             else:
                 findings.append(
-                    Finding("warning", "obo_syntax", where, f"{exc.msg}: clause left out")
+                    ValidationFinding("warning", "obo_syntax", where, f"{exc.msg}: clause left out")
                 )
                 lines[index] = ""
     findings.append(
-        Finding("warning", "obo_syntax", f"line {first_line}", "stanza left out: cannot be read")
+        ValidationFinding(
+            "warning", "obo_syntax", f"line {first_line}", "stanza left out: cannot be read"
+        )
     )
     return []
 
 
-def _frames(text: str, source: str, findings: list[Finding]) -> tuple[Any, list[Any]]:
+def _frames(text: str, source: str, findings: list[ValidationFinding]) -> tuple[Any, list[Any]]:
     """The header and the entity frames: the whole document at once, or frame by frame
     with repairs when fastobo refuses it."""
     import fastobo
@@ -153,7 +157,9 @@ def _frames(text: str, source: str, findings: list[Finding]) -> tuple[Any, list[
         header = fastobo.loads("\n".join(lines[:header_end]) + "\n").header
     except SyntaxError as exc:
         findings.append(
-            Finding("warning", "obo_syntax", f"line {exc.lineno}", f"{exc.msg}: header skipped")
+            ValidationFinding(
+                "warning", "obo_syntax", f"line {exc.lineno}", f"{exc.msg}: header skipped"
+            )
         )
         header = fastobo.loads("").header
     frames: list[Any] = []
@@ -185,14 +191,14 @@ def _header(header: Any) -> dict[str, str]:
 
 def read_obo(
     data: bytes, source: str, options: ReadOptions
-) -> tuple[Ontology | None, list[Finding]]:
+) -> tuple[Ontology | None, list[ValidationFinding]]:
     """Read OBO bytes: every ``[Term]`` becomes an entry of ``options.default_kind``
     (conditions by default) with IRIs in the OBO PURL space."""
     from derm_onto.jsonio import from_dict
     from derm_onto.rdf.safe import check_size
 
     check_size(len(data), source, options.max_file_bytes)
-    findings: list[Finding] = []
+    findings: list[ValidationFinding] = []
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     header, frames = _frames(text, source, findings)
     drop = _Drops()

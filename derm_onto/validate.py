@@ -1,7 +1,7 @@
 """Validate an ontology document: JSON Schema first, then semantic checks.
 
-Every problem becomes a :class:`Finding` with a severity, a short code, a JSON pointer into
-the document (``/conditions/17/parents/0``) and a sentence a curator can act on. A run
+Every problem becomes a :class:`ValidationFinding` with a severity, a short code, a JSON
+pointer into the document (``/conditions/17/parents/0``) and a sentence a curator can act on. A run
 returns all findings, never only the first. The semantic checks follow ROBOT's ``report``:
 
 ============================  ========  =====================================================
@@ -77,10 +77,10 @@ XREF_PATTERNS: Mapping[str, re.Pattern[str]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class ValidationFinding:
     """One validation result.
 
-    >>> Finding("error", "cycle", "/conditions/0", "on a cycle").format("x.json")
+    >>> ValidationFinding("error", "cycle", "/conditions/0", "on a cycle").format("x.json")
     'x.json:/conditions/0: error cycle: on a cycle'
     """
 
@@ -135,7 +135,7 @@ _JSON_TYPES = {
 }
 
 
-def _schema_finding(error: Any) -> Iterator[Finding]:
+def _schema_finding(error: Any) -> Iterator[ValidationFinding]:
     path = list(error.absolute_path)
     where = pointer(*path)
     kind, instance = error.validator, error.instance
@@ -143,18 +143,20 @@ def _schema_finding(error: Any) -> Iterator[Finding]:
         allowed = sorted(error.schema.get("properties", {}))
         for key in sorted(set(instance) - set(allowed)):
             hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-            yield Finding("error", "unknown_key", pointer(*path, key), f"unknown key {key!r}{hint}")
+            yield ValidationFinding(
+                "error", "unknown_key", pointer(*path, key), f"unknown key {key!r}{hint}"
+            )
         return
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        yield Finding("error", "missing_key", where, f"missing required key {missing!r}")
+        yield ValidationFinding("error", "missing_key", where, f"missing required key {missing!r}")
     elif kind == "type":
         expected = error.validator_value
         expected = expected if isinstance(expected, str) else " or ".join(expected)
         got = _JSON_TYPES.get(type(instance), "a value")
-        yield Finding("error", "wrong_type", where, f"expected {expected}, found {got}")
+        yield ValidationFinding("error", "wrong_type", where, f"expected {expected}, found {got}")
     elif kind == "pattern" and error.schema_path and "propertyNames" in error.schema_path:
-        yield Finding(
+        yield ValidationFinding(
             "error",
             "invalid_value",
             where,
@@ -164,7 +166,7 @@ def _schema_finding(error: Any) -> Iterator[Finding]:
     elif kind == "pattern":
         is_xref = len(path) >= 2 and path[-2] == "xrefs"
         if is_xref:
-            yield Finding(
+            yield ValidationFinding(
                 "error",
                 "invalid_xref",
                 where,
@@ -173,7 +175,7 @@ def _schema_finding(error: Any) -> Iterator[Finding]:
         elif (path and path[-1] == "id") or (
             len(path) >= 2 and path[-2] in ("parents", "concepts", "findings")
         ):
-            yield Finding(
+            yield ValidationFinding(
                 "error",
                 "invalid_id",
                 where,
@@ -182,7 +184,7 @@ def _schema_finding(error: Any) -> Iterator[Finding]:
             )
         else:
             desc = error.schema.get("description", "")
-            yield Finding(
+            yield ValidationFinding(
                 "error",
                 "invalid_value",
                 where,
@@ -190,28 +192,30 @@ def _schema_finding(error: Any) -> Iterator[Finding]:
             )
     elif kind == "enum":
         options = ", ".join(str(v) for v in error.validator_value)
-        yield Finding(
+        yield ValidationFinding(
             "error", "invalid_value", where, f"{_short(instance)} is not one of: {options}"
         )
     elif kind == "uniqueItems":
         seen: list[Any] = []
         for item in instance:
             if item in seen:
-                yield Finding("error", "duplicate_item", where, f"lists {_short(item)} twice")
+                yield ValidationFinding(
+                    "error", "duplicate_item", where, f"lists {_short(item)} twice"
+                )
                 break
             seen.append(item)
     elif kind in ("minLength", "minProperties", "minItems"):
-        yield Finding("error", "invalid_value", where, "must not be empty")
+        yield ValidationFinding("error", "invalid_value", where, "must not be empty")
     else:
-        yield Finding("error", "invalid_value", where, error.message[:200])
+        yield ValidationFinding("error", "invalid_value", where, error.message[:200])
 
 
-def schema_findings(document: Any) -> list[Finding]:
+def schema_findings(document: Any) -> list[ValidationFinding]:
     """Findings of the JSON Schema check alone, sorted by path."""
     errors = sorted(
         _validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
     )
-    findings: list[Finding] = []
+    findings: list[ValidationFinding] = []
     for error in errors:
         findings.extend(_schema_finding(error))
     return findings
@@ -276,12 +280,14 @@ def normalise_label(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _check_ids(entries: Sequence[_Entry], prefixes: Mapping[str, Any]) -> Iterator[Finding]:
+def _check_ids(
+    entries: Sequence[_Entry], prefixes: Mapping[str, Any]
+) -> Iterator[ValidationFinding]:
     first: dict[str, _Entry] = {}
     for entry in entries:
         if entry.id in first:
             other = first[entry.id]
-            yield Finding(
+            yield ValidationFinding(
                 "error",
                 "duplicate_id",
                 entry.path("id"),
@@ -297,7 +303,7 @@ def _check_ids(entries: Sequence[_Entry], prefixes: Mapping[str, Any]) -> Iterat
             if not sep:
                 continue  # the schema reports malformed CURIEs
             if prefix not in prefixes:
-                yield Finding(
+                yield ValidationFinding(
                     "error",
                     "undeclared_prefix",
                     path,
@@ -308,12 +314,12 @@ def _check_ids(entries: Sequence[_Entry], prefixes: Mapping[str, Any]) -> Iterat
                 and prefix in XREF_PATTERNS
                 and not XREF_PATTERNS[prefix].fullmatch(local)
             ):
-                yield Finding(
+                yield ValidationFinding(
                     "error", "invalid_xref", path, f"{curie} is not a well-formed {prefix} code"
                 )
 
 
-def _check_references(entries: Sequence[_Entry]) -> Iterator[Finding]:
+def _check_references(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     kind_of: dict[str, str] = {}
     for entry in entries:
         kind_of.setdefault(entry.id, entry.kind)
@@ -326,7 +332,7 @@ def _check_references(entries: Sequence[_Entry]) -> Iterator[Finding]:
             for i, ref in entry.strings(field):
                 actual = kind_of.get(ref)
                 if actual is None:
-                    yield Finding(
+                    yield ValidationFinding(
                         "error",
                         "dangling_reference",
                         entry.path(field, i),
@@ -334,7 +340,7 @@ def _check_references(entries: Sequence[_Entry]) -> Iterator[Finding]:
                         f"{entry.describe()} does not exist",
                     )
                 elif actual != expected:
-                    yield Finding(
+                    yield ValidationFinding(
                         "error",
                         "wrong_kind",
                         entry.path(field, i),
@@ -343,7 +349,9 @@ def _check_references(entries: Sequence[_Entry]) -> Iterator[Finding]:
                     )
 
 
-def _check_disjoint(document: Mapping[str, Any], entries: Sequence[_Entry]) -> Iterator[Finding]:
+def _check_disjoint(
+    document: Mapping[str, Any], entries: Sequence[_Entry]
+) -> Iterator[ValidationFinding]:
     groups = document.get("disjoint")
     if not isinstance(groups, list):
         return
@@ -359,7 +367,7 @@ def _check_disjoint(document: Mapping[str, Any], entries: Sequence[_Entry]) -> I
             if not isinstance(ref, str):
                 continue
             if ref not in kind_of:
-                yield Finding(
+                yield ValidationFinding(
                     "error",
                     "dangling_reference",
                     pointer("disjoint", g, "classes", i),
@@ -368,7 +376,7 @@ def _check_disjoint(document: Mapping[str, Any], entries: Sequence[_Entry]) -> I
             else:
                 kinds.add(kind_of[ref])
         if len(kinds) > 1:
-            yield Finding(
+            yield ValidationFinding(
                 "error",
                 "wrong_kind",
                 pointer("disjoint", g, "classes"),
@@ -376,7 +384,7 @@ def _check_disjoint(document: Mapping[str, Any], entries: Sequence[_Entry]) -> I
             )
 
 
-def _check_cycles(entries: Sequence[_Entry]) -> Iterator[Finding]:
+def _check_cycles(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     import networkx as nx
 
     graph: Any = nx.DiGraph()
@@ -395,7 +403,7 @@ def _check_cycles(entries: Sequence[_Entry]) -> Iterator[Finding]:
         cycle = cycle[start:] + cycle[:start]
         anchor = first.get(cycle[0])
         path = anchor.path("parents") if anchor else ""
-        yield Finding(
+        yield ValidationFinding(
             "error",
             "cycle",
             path,
@@ -404,7 +412,7 @@ def _check_cycles(entries: Sequence[_Entry]) -> Iterator[Finding]:
         )
 
 
-def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
+def _check_labels(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     by_kind: dict[str, list[_Entry]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, []).append(entry)
@@ -416,7 +424,7 @@ def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
             key = normalise_label(entry.label)
             if key in labels:
                 other = labels[key]
-                yield Finding(
+                yield ValidationFinding(
                     "error",
                     "duplicate_label",
                     entry.path("label"),
@@ -427,7 +435,7 @@ def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
         exact: dict[str, _Entry] = {}
         for entry in group:
             if entry.label is not None and entry.label != " ".join(entry.label.split()):
-                yield Finding(
+                yield ValidationFinding(
                     "warning",
                     "label_whitespace",
                     entry.path("label"),
@@ -437,14 +445,14 @@ def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
             for i, text, kind in entry.synonyms():
                 key = normalise_label(text)
                 if text != " ".join(text.split()):
-                    yield Finding(
+                    yield ValidationFinding(
                         "warning",
                         "label_whitespace",
                         entry.path("synonyms", i, "text"),
                         f"synonym {text!r} has leading, trailing or repeated spaces",
                     )
                 if key == own:
-                    yield Finding(
+                    yield ValidationFinding(
                         "warning",
                         "synonym_is_label",
                         entry.path("synonyms", i),
@@ -456,7 +464,7 @@ def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
                     and (labels[key].id != entry.id)
                 ):
                     other = labels[key]
-                    yield Finding(
+                    yield ValidationFinding(
                         "warning",
                         "synonym_clash",
                         entry.path("synonyms", i),
@@ -465,7 +473,7 @@ def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
                 if kind in ("exact", "abbreviation"):
                     holder = exact.setdefault(key, entry)
                     if holder.id != entry.id:
-                        yield Finding(
+                        yield ValidationFinding(
                             "warning",
                             "shared_exact_synonym",
                             entry.path("synonyms", i),
@@ -474,10 +482,10 @@ def _check_labels(entries: Sequence[_Entry]) -> Iterator[Finding]:
                         )
 
 
-def _check_definitions(entries: Sequence[_Entry]) -> Iterator[Finding]:
+def _check_definitions(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     for entry in entries:
         if not isinstance(entry.data.get("definition"), str):
-            yield Finding(
+            yield ValidationFinding(
                 "info", "missing_definition", entry.path(), f"{entry.describe()} has no definition"
             )
 
@@ -500,13 +508,13 @@ def _strings(value: Any, parts: tuple[str | int, ...] = ()) -> Iterator[tuple[st
             yield from _strings(item, (*parts, index))
 
 
-def _check_characters(document: Mapping[str, Any]) -> Iterator[Finding]:
+def _check_characters(document: Mapping[str, Any]) -> Iterator[ValidationFinding]:
     for path, text in _strings(dict(document)):
         bad = _INVALID_CHARACTER.search(text)
         if bad is not None:
             char = bad.group()
             kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
-            yield Finding(
+            yield ValidationFinding(
                 "error",
                 "invalid_character",
                 path,
@@ -515,12 +523,12 @@ def _check_characters(document: Mapping[str, Any]) -> Iterator[Finding]:
             )
 
 
-def semantic_findings(document: Mapping[str, Any]) -> list[Finding]:
+def semantic_findings(document: Mapping[str, Any]) -> list[ValidationFinding]:
     """Findings of the semantic checks alone (robust to schema-invalid documents)."""
     entries = _entries(document)
     prefixes = document.get("prefixes")
     prefixes = prefixes if isinstance(prefixes, dict) else {}
-    checks: Iterable[Iterator[Finding]] = (
+    checks: Iterable[Iterator[ValidationFinding]] = (
         _check_characters(document),
         _check_ids(entries, prefixes),
         _check_references(entries),
@@ -532,7 +540,7 @@ def semantic_findings(document: Mapping[str, Any]) -> list[Finding]:
     return [finding for check in checks for finding in check] + v2_findings(document)
 
 
-def validate_document(document: Any) -> list[Finding]:
+def validate_document(document: Any) -> list[ValidationFinding]:
     """All findings for a parsed document: schema violations, then semantic checks."""
     findings = schema_findings(document)
     if isinstance(document, dict):
@@ -540,7 +548,7 @@ def validate_document(document: Any) -> list[Finding]:
     return findings
 
 
-def validate_file(path: str | os.PathLike[str]) -> list[Finding]:
+def validate_file(path: str | os.PathLike[str]) -> list[ValidationFinding]:
     """All findings for a file; a file that cannot be read yields one error finding.
 
     >>> from derm_onto.resources import bundled_ontology_path
@@ -553,7 +561,7 @@ def validate_file(path: str | os.PathLike[str]) -> list[Finding]:
         data = read_bytes(path)
         document = parse_document(data, os.fspath(path))
     except OntologyLoadError as exc:
-        return [Finding("error", exc.code, "", exc.message)]
+        return [ValidationFinding("error", exc.code, "", exc.message)]
     return cached_findings(data, document)
 
 
@@ -562,7 +570,7 @@ class FileReport:
     """The findings for one file and, when it could be read, its entries per kind."""
 
     path: str
-    findings: list[Finding]
+    findings: list[ValidationFinding]
     counts: dict[str, int] | None
 
     def failed(self, *, strict: bool = False) -> bool:
@@ -593,7 +601,7 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
         data = read_bytes(path)
         document = parse_document(data, os.fspath(path))
     except OntologyLoadError as exc:
-        return FileReport(str(path), [Finding("error", exc.code, "", exc.message)], None)
+        return FileReport(str(path), [ValidationFinding("error", exc.code, "", exc.message)], None)
     counts = {
         kind: len(document[kind]) if isinstance(document.get(kind), list) else 0
         for kind in ("conditions", "concepts", "findings")
@@ -601,10 +609,10 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
     return FileReport(str(path), cached_findings(data, document), counts)
 
 
-def has_failures(findings: Iterable[Finding], *, strict: bool = False) -> bool:
+def has_failures(findings: Iterable[ValidationFinding], *, strict: bool = False) -> bool:
     """True when a finding is an error, or (``strict``) a warning.
 
-    >>> has_failures([Finding("warning", "label_whitespace", "/x", "m")], strict=True)
+    >>> has_failures([ValidationFinding("warning", "label_whitespace", "/x", "m")], strict=True)
     True
     """
     worst: Severity = "warning" if strict else "error"
@@ -612,7 +620,7 @@ def has_failures(findings: Iterable[Finding], *, strict: bool = False) -> bool:
 
 
 # -- ontology v2 checks: labels across kinds, definition sources, obsolete terms, xrefs ----
-def _check_labels_across_kinds(entries: Sequence[_Entry]) -> Iterator[Finding]:
+def _check_labels_across_kinds(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     """A label used by entries of two kinds (a condition and a concept): ROBOT's error."""
     first: dict[str, _Entry] = {}
     for entry in entries:
@@ -620,7 +628,7 @@ def _check_labels_across_kinds(entries: Sequence[_Entry]) -> Iterator[Finding]:
             continue
         other = first.setdefault(normalise_label(entry.label), entry)
         if other.kind != entry.kind:
-            yield Finding(
+            yield ValidationFinding(
                 "error",
                 "duplicate_label",
                 entry.path("label"),
@@ -630,7 +638,7 @@ def _check_labels_across_kinds(entries: Sequence[_Entry]) -> Iterator[Finding]:
             )
 
 
-def _check_definition_sources(entries: Sequence[_Entry]) -> Iterator[Finding]:
+def _check_definition_sources(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     """A definition without ``definition_xrefs`` (OBO: ``def: "..." []``)."""
     for entry in entries:
         if entry.data.get("obsolete") is True:
@@ -638,7 +646,7 @@ def _check_definition_sources(entries: Sequence[_Entry]) -> Iterator[Finding]:
         if isinstance(entry.data.get("definition"), str) and not list(
             entry.strings("definition_xrefs")
         ):
-            yield Finding(
+            yield ValidationFinding(
                 "warning",
                 "missing_definition_source",
                 entry.path("definition"),
@@ -647,7 +655,7 @@ def _check_definition_sources(entries: Sequence[_Entry]) -> Iterator[Finding]:
             )
 
 
-def _check_obsolete(entries: Sequence[_Entry]) -> Iterator[Finding]:
+def _check_obsolete(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     """``replaced_by`` exists and is live; an obsolete term has no children and no parents."""
     by_id = {entry.id: entry for entry in entries}
     obsolete = {entry.id for entry in entries if entry.data.get("obsolete") is True}
@@ -655,21 +663,21 @@ def _check_obsolete(entries: Sequence[_Entry]) -> Iterator[Finding]:
         replaced_by = entry.data.get("replaced_by")
         if isinstance(replaced_by, str):
             if entry.id not in obsolete:
-                yield Finding(
+                yield ValidationFinding(
                     "warning",
                     "replaced_by_on_live_term",
                     entry.path("replaced_by"),
                     f"{entry.describe()} is not obsolete but names a replacement",
                 )
             if replaced_by not in by_id:
-                yield Finding(
+                yield ValidationFinding(
                     "error",
                     "dangling_reference",
                     entry.path("replaced_by"),
                     f"replacement {replaced_by} of {entry.describe()} does not exist",
                 )
             elif replaced_by in obsolete:
-                yield Finding(
+                yield ValidationFinding(
                     "error",
                     "obsolete_replacement",
                     entry.path("replaced_by"),
@@ -677,7 +685,7 @@ def _check_obsolete(entries: Sequence[_Entry]) -> Iterator[Finding]:
                     f"name its replacement {by_id[replaced_by].data.get('replaced_by')} instead",
                 )
         if entry.id in obsolete and list(entry.strings("parents")):
-            yield Finding(
+            yield ValidationFinding(
                 "error",
                 "obsolete_in_hierarchy",
                 entry.path("parents"),
@@ -685,7 +693,7 @@ def _check_obsolete(entries: Sequence[_Entry]) -> Iterator[Finding]:
             )
         for i, parent in entry.strings("parents"):
             if parent in obsolete:
-                yield Finding(
+                yield ValidationFinding(
                     "error",
                     "obsolete_in_hierarchy",
                     entry.path("parents", i),
@@ -721,7 +729,7 @@ def icd10cm_branch_table() -> Mapping[str, Any]:
 
 def xref_branch_findings(
     document: Mapping[str, Any], table: Mapping[str, Any] | None = None
-) -> list[Finding]:
+) -> list[ValidationFinding]:
     """``xref_branch_conflict``: ICD-10-CM codes that contradict a condition's ancestors.
 
     The rules apply to ontologies whose ``id`` the table's ``branches`` names.
@@ -775,7 +783,7 @@ def xref_branch_findings(
                 for name in rule.get("forbids", ()):
                     for bad in sorted(up & set(branches.get(name, ()))):
                         findings.append(
-                            Finding(
+                            ValidationFinding(
                                 "warning",
                                 "xref_branch_conflict",
                                 entry.path("xrefs", i),
@@ -787,7 +795,7 @@ def xref_branch_findings(
                 wanted = {i for name in needed for i in branches.get(name, ())}
                 if needed and not up & wanted:
                     findings.append(
-                        Finding(
+                        ValidationFinding(
                             "warning",
                             "xref_branch_conflict",
                             entry.path("xrefs", i),
@@ -798,7 +806,7 @@ def xref_branch_findings(
     return findings
 
 
-def v2_findings(document: Mapping[str, Any]) -> list[Finding]:
+def v2_findings(document: Mapping[str, Any]) -> list[ValidationFinding]:
     """Findings of the checks added with ontology v2 (see the table at the top).
 
     >>> doc = {"id": "demo", "conditions": [{"id": "D:1", "label": "scar", "definition": "x"}],
@@ -807,7 +815,7 @@ def v2_findings(document: Mapping[str, Any]) -> list[Finding]:
     ['duplicate_label', 'missing_definition_source']
     """
     entries = _entries(document)
-    checks: Iterable[Iterator[Finding]] = (
+    checks: Iterable[Iterator[ValidationFinding]] = (
         _check_labels_across_kinds(entries),
         _check_definition_sources(entries),
         _check_obsolete(entries),

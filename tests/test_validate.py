@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from derm_onto.validate import (
-    Finding,
+    ValidationFinding,
     has_failures,
     normalise_label,
     pointer,
@@ -307,8 +307,8 @@ def test_unreadable_file_is_one_finding(tmp_path) -> None:
 def test_helpers() -> None:
     assert pointer("a/b", "c~d", 0) == "/a~1b/c~0d/0"
     assert normalise_label("A\tB  c") == "a b c"
-    info = Finding("info", "missing_definition", "/x", "m")
-    warning = Finding("warning", "label_whitespace", "/x", "m")
+    info = ValidationFinding("info", "missing_definition", "/x", "m")
+    warning = ValidationFinding("warning", "label_whitespace", "/x", "m")
     assert not has_failures([info, warning])
     assert has_failures([warning], strict=True)
     assert not has_failures([info], strict=True)

@@ -25,7 +25,7 @@ from derm_onto.rdf import safe
 from derm_onto.rdf.read import from_graph
 from derm_onto.rdf.vocab import RDF_NS, STANDARD_PREFIXES
 from derm_onto.rdf.write import ontology_iri, to_graph
-from derm_onto.validate import Finding as ValidationFinding
+from derm_onto.validate import ValidationFinding
 
 RdfFormat = Literal["ttl", "owl", "nt", "jsonld"]
 #: derm-onto format name -> rdflib parser name

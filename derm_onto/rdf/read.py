@@ -48,8 +48,7 @@ from derm_onto.rdf.vocab import (
     SYNONYM_PROPERTIES,
     project,
 )
-from derm_onto.validate import XREF_PATTERNS
-from derm_onto.validate import Finding as ValidationFinding
+from derm_onto.validate import XREF_PATTERNS, ValidationFinding
 
 _OBO_IRI = re.compile(r"^(?P<ns>.*[/#](?P<prefix>[A-Za-z][A-Za-z0-9]*)_)(?P<local>[A-Za-z0-9.-]+)$")
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
