@@ -42,7 +42,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from derm_onto.errors import DermOntoError
+from derm_onto.errors import CurationError
 from derm_onto.importers import ImportResult, import_derm1m
 from derm_onto.jsonio import read_document
 from derm_onto.model import (
@@ -60,10 +60,6 @@ from derm_onto.resources import data_dir
 from derm_onto.validate import normalise_label, pointer
 
 PathLike = str | os.PathLike[str]
-
-
-class CurationError(DermOntoError, ValueError):
-    """A curation file that cannot be applied; the message names the JSON path."""
 
 
 def _synonyms(items: Sequence[Any]) -> list[Synonym]:

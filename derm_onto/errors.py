@@ -47,6 +47,10 @@ class OntologyValidationError(DermOntoError, ValueError):
         super().__init__(f"{source}:{detail}{more}")
 
 
+class CurationError(DermOntoError, ValueError):
+    """A curation file that cannot be applied; the message names the JSON path."""
+
+
 class InvalidArgumentError(DermOntoError, ValueError):
     """A value outside what the ontology allows, such as a level below 1 or past the last."""
 

@@ -21,7 +21,7 @@ from derm_onto.model import Ontology
 from derm_onto.resources import bundled_ontology_path
 
 from . import ids
-from .conftest import TINY, shared_file
+from .conftest import TINY, require, shared_file
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def _records(doc: dict[str, Any], source: str) -> dict[tuple[str, str, str], dic
 def test_skincon_counts_equal_a_pandas_groupby(
     bundled: Ontology, skincon_doc: dict[str, Any]
 ) -> None:
-    pd = pytest.importorskip("pandas")
+    pd = require("pandas")
     concepts = pd.read_csv(shared_file("skincon/annotations_fitzpatrick17k.csv"), dtype=str)
     labels = pd.read_csv(shared_file("fitzpatrick17k/fitzpatrick17k.csv"), dtype=str)
     concepts = concepts[concepts["Do not consider this image"] != "1"].copy()

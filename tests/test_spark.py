@@ -23,6 +23,8 @@ from derm_onto.labels import LabelOptions, label_table
 from derm_onto.model import Ontology
 from derm_onto.resources import bundled_ontology_path
 
+from .conftest import require
+
 
 @pytest.fixture(scope="module")
 def derm1m() -> Ontology:
@@ -166,7 +168,7 @@ def test_captions_without_optional_columns_equal_the_command(
 # -- Spark ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def spark() -> Any:
-    pytest.importorskip("pyspark")
+    require("pyspark")
     from derm_onto.spark import session
 
     spark = session("local[2]", "derm-onto-tests")
