@@ -57,7 +57,8 @@ from derm_onto.model import (
     SynonymType,
 )
 from derm_onto.resources import data_dir
-from derm_onto.validate import normalise_label, pointer
+from derm_onto.text import normalise_label
+from derm_onto.validate import pointer
 
 PathLike = str | os.PathLike[str]
 

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from derm_onto.errors import DermOntoError
 from derm_onto.jsonio import read_json
 from derm_onto.model import Condition, Ontology, Synonym, SynonymType
-from derm_onto.validate import normalise_label
+from derm_onto.text import normalise_label
 
 Shape = Literal["flat", "tree"]
 

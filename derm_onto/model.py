@@ -16,7 +16,8 @@ label tables, captions) is derived from an :class:`Ontology`. Ids are opaque CUR
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -225,11 +226,31 @@ class Ontology:
 
     @cached_property
     def _iri_prefixes(self) -> list[tuple[str, str]]:
-        return sorted(((iri, p) for p, iri in self.prefixes.items()), key=lambda x: -len(x[0]))
+        return namespaces(self.prefixes)
 
     def contract(self, iri: str) -> str | None:
         """The CURIE of an IRI under the declared prefixes (longest namespace wins), or None."""
-        for namespace, prefix in self._iri_prefixes:
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace) :]}"
-        return None
+        return contract(iri, self._iri_prefixes)
+
+
+def namespaces(prefixes: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(namespace, prefix)`` pairs in the order :func:`contract` tries them: longest
+    namespace first, then by prefix."""
+    return sorted(((iri, p) for p, iri in prefixes.items()), key=lambda x: (-len(x[0]), x[1]))
+
+
+def contract(
+    iri: str, ordered: Sequence[tuple[str, str]], local: re.Pattern[str] | None = None
+) -> str | None:
+    """The one CURIE contraction: the IRI under the first namespace of ``ordered`` (from
+    :func:`namespaces`) that it extends, or None; with ``local``, the local part must match.
+
+    >>> contract("https://e.org/X_1", namespaces({"X": "https://e.org/X_", "E": "https://e.org/"}))
+    'X:1'
+    """
+    for namespace, prefix in ordered:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            rest = iri[len(namespace) :]
+            if local is None or local.match(rest):
+                return f"{prefix}:{rest}"
+    return None

@@ -54,6 +54,7 @@ from derm_onto.errors import OntologyLoadError
 from derm_onto.jsonio import parse_document, read_bytes
 from derm_onto.model import KINDS
 from derm_onto.resources import schema_path
+from derm_onto.text import normalise_label
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[Severity, int] = {"error": 0, "warning": 1, "info": 2}
@@ -269,15 +270,6 @@ def _entries(document: Mapping[str, Any]) -> list[_Entry]:
                 if isinstance(item, dict) and isinstance(item.get("id"), str):
                     entries.append(_Entry(kind, index, item))
     return entries
-
-
-def normalise_label(text: str) -> str:
-    """The key labels are compared by: case-folded, white space collapsed.
-
-    >>> normalise_label("  Acne   Vulgaris ")
-    'acne vulgaris'
-    """
-    return " ".join(text.split()).casefold()
 
 
 def _check_ids(

@@ -30,7 +30,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from derm_onto.model import KINDS, ConceptCategory, FindingCategory, Kind, Ontology, SynonymType
+from derm_onto.model import (
+    KINDS,
+    ConceptCategory,
+    FindingCategory,
+    Kind,
+    Ontology,
+    SynonymType,
+    contract,
+    namespaces,
+)
 from derm_onto.rdf.vocab import (
     ABBREVIATION,
     CONSIDER,
@@ -100,13 +109,7 @@ class _Reader:
         return values[0] if values else None
 
     def curie(self, iri: Any) -> str | None:
-        text = str(iri)
-        for namespace, prefix in sorted(
-            ((ns, p) for p, ns in self.prefixes.items()), key=lambda x: (-len(x[0]), x[1])
-        ):
-            if text.startswith(namespace) and _LOCAL.match(text[len(namespace) :]):
-                return f"{prefix}:{text[len(namespace) :]}"
-        return None
+        return contract(str(iri), namespaces(self.prefixes), _LOCAL)
 
 
 def from_graph(
