@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,39 @@ CONCEPT_TEMPLATES: tuple[tuple[str, str], ...] = (
 )
 
 
-def load_templates(spec: str) -> tuple[str, ...]:
-    """``derm1m`` or a file with one template per line, each holding one ``{}``."""
+#: Templates for an ontology that is not about skin (HPO, the Disease Ontology, ...): they
+#: name the class and nothing the ontology does not say.
+GENERIC_TEMPLATES: tuple[str, ...] = (
+    "{}",
+    "a photo of {}.",
+    "an image showing {}.",
+    "a clinical image of {}.",
+)
+
+_DERMATOLOGY = re.compile(r"dermat|skin|cutaneous", re.IGNORECASE)
+
+
+def is_dermatology(ontology: Ontology) -> bool:
+    """True for a dermatology ontology (its title, description or id says so): only then do
+    the default prompts speak of skin images.
+
+    >>> from derm_onto.model import Ontology
+    >>> hp = Ontology(id="hp", title="Human Phenotype Ontology", base_iri="", prefixes={})
+    >>> is_dermatology(hp)
+    False
+    """
+    return bool(_DERMATOLOGY.search(f"{ontology.id} {ontology.title} {ontology.description}"))
+
+
+def load_templates(spec: str, ontology: Ontology | None = None) -> tuple[str, ...]:
+    """``auto`` (``derm1m`` for a dermatology ontology, else ``generic``), ``derm1m``,
+    ``generic``, or a file with one template per line, each holding one ``{}``."""
+    if spec == "auto":
+        spec = "derm1m" if ontology is None or is_dermatology(ontology) else "generic"
     if spec == "derm1m":
         return DERM1M_TEMPLATES
+    if spec == "generic":
+        return GENERIC_TEMPLATES
     try:
         lines = [line.strip() for line in Path(spec).read_text(encoding="utf-8").splitlines()]
     except OSError as exc:

@@ -143,3 +143,47 @@ def test_generated_obo_reads_back_every_name(labels) -> None:
     )
     onto, _ = read_obo(f"format-version: 1.4\n\n{frames}".encode(), "gen.obo", ReadOptions())
     assert [c.label for c in onto.conditions] == labels
+
+
+@pytest.mark.slow
+def test_issue13_a_foreign_ontology_works_with_every_command(hpo, runner, tmp_path) -> None:
+    """HPO (19k terms, not dermatology) imported, then tree, match, labels, query and
+    prompts on it; the prompts do not speak of skin images."""
+    import json
+
+    from derm_onto.cli import main
+    from derm_onto.jsonio import dump
+
+    _, ontology, _, _ = hpo
+    path = tmp_path / "hp.json"
+    dump(ontology, path)
+    onto = ["--ontology", str(path)]
+    tree = runner.invoke(main, ["tree", "Abnormality of the skin", "--depth", "2", *onto])
+    assert tree.exit_code == 0, tree.output
+    assert "Abnormality of the skin" in tree.output.splitlines()[0]
+    assert len(tree.output.splitlines()) >= 3
+    match = runner.invoke(main, ["match", "eczema", "Atopic dermatitis", "--format", "json", *onto])
+    assert match.exit_code == 0, match.output
+    found = {r["input"]: r["id"] for r in json.loads(match.stdout)}
+    assert found["eczema"] == "HP:0000964" and found["Atopic dermatitis"].startswith("HP:")
+    table = tmp_path / "t.csv"
+    table.write_text("image,finding\na.jpg,Eczema\nb.jpg,Hypertension\n", encoding="utf-8")
+    labels = runner.invoke(
+        main, ["labels", str(table), "--column", "finding", "-o", str(tmp_path / "o.csv"), *onto]
+    )
+    assert labels.exit_code == 0, labels.output
+    rows = (tmp_path / "o.csv").read_text(encoding="utf-8").splitlines()
+    assert "HP:0000964" in rows[1] and "HP:0000822" in rows[2]
+    query = runner.invoke(
+        main,
+        ["query", "children", "--param", "term=Abnormality of the skin", "--format", "json", *onto],
+    )
+    assert query.exit_code == 0, query.output
+    assert len(json.loads(query.stdout)) == len(tree.output.splitlines()) - 1
+    classes = tmp_path / "classes.txt"
+    classes.write_text("Eczema\nHypertension\n", encoding="utf-8")
+    out = tmp_path / "p.json"
+    prompts = runner.invoke(main, ["prompts", "--classes", str(classes), "-o", str(out), *onto])
+    assert prompts.exit_code == 0, prompts.output
+    texts = [t for ts in json.loads(out.read_text(encoding="utf-8")).values() for t in ts]
+    assert texts and not any("skin" in t.lower() for t in texts if "hypertension" in t.lower())

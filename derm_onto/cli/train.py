@@ -183,9 +183,10 @@ def captions(
 @click.option("--level", type=int, help="Use the classes of this ontology level.")
 @click.option(
     "--templates",
-    default="derm1m",
+    default="auto",
     show_default=True,
-    help="'derm1m' or a file with one template per line ('{}' = the class).",
+    help="'derm1m' (skin images), 'generic', 'auto' (derm1m for a dermatology ontology, "
+    "else generic) or a file with one template per line ('{}' = the class).",
 )
 @click.option("--ontology-aug", is_flag=True, help="Write each class as its ontology path.")
 @click.option("--subclasses", is_flag=True, help="Add each class's subclasses (CHiLS-style).")
@@ -252,7 +253,7 @@ def prompts(
         data = prompt_sets.class_prompts(
             onto,
             names,
-            templates=prompt_sets.load_templates(templates),
+            templates=prompt_sets.load_templates(templates, onto),
             ontology_aug=ontology_aug,
             subclasses=subclasses,
             use_synonyms=not no_synonyms,
