@@ -4,6 +4,7 @@ and the files agree, the vectorised writer equals a per-row rdflib reference."""
 from __future__ import annotations
 
 import csv
+import json
 import urllib.parse
 from collections import Counter
 from pathlib import Path
@@ -553,3 +554,32 @@ def test_parquet_nulls_read_as_empty_cells(tiny_onto, tmp_path):
     report = build(tiny_onto, [tmp_path / "t.parquet"], tmp_path / "pq.nt")
     assert report.labels.empty_rows == 1
     assert (tmp_path / "csv.nt").read_bytes() == (tmp_path / "pq.nt").read_bytes()
+
+
+def test_issue15_store_carries_the_evidence_when_given(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from derm_onto.associations.evidence import default_path
+    from derm_onto.cli import main
+
+    runner = CliRunner()
+    sample = shared_file("derm1m/pretrain_sample_100.csv")
+    store = tmp_path / "store"
+    built = runner.invoke(
+        main, ["kg", "build", str(sample), "--store", str(store), "--evidence", str(default_path())]
+    )
+    assert built.exit_code == 0, built.output
+    query = [
+        "query",
+        "--store",
+        str(store),
+        "concepts-of-condition-evidence",
+        "--param",
+        "term=melanoma",
+        "--format",
+        "json",
+    ]
+    result = runner.invoke(main, query)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert any(r["status"] == "supported" and r["lift"] for r in rows)

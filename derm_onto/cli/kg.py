@@ -58,6 +58,11 @@ def _columns(values: tuple[str, ...]) -> dict[str, str]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Also bulk-load into an on-disk Oxigraph store in this folder (replaced).",
 )
+@click.option(
+    "--evidence",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --store: the ontology graph carries this associations file's evidence.",
+)
 @ONTOLOGY_OPTION
 @click.option(
     "--column",
@@ -87,6 +92,7 @@ def build(
     output: Path | None,
     fmt: str | None,
     store: Path | None,
+    evidence: Path | None,
     ontology_path: Path | None,
     columns: tuple[str, ...],
     image_base: str | None,
@@ -115,7 +121,9 @@ def build(
     with tempfile.TemporaryDirectory(prefix="derm-onto-kg-") as scratch:
         target = output if output is not None else Path(scratch) / f"graph.{fmt}"
         result = kg_lib.build(ontology, tables, target, options)
-        loaded = kg_lib.load_store(ontology, target, store, options.format) if store else None
+        loaded = (
+            kg_lib.load_store(ontology, target, store, options.format, evidence) if store else None
+        )
     if report == "json":
         data = result.as_dict()
         if loaded is not None:

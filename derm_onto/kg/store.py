@@ -32,13 +32,16 @@ def load_store(
     graph_file: str | os.PathLike[str],
     store_dir: str | os.PathLike[str],
     fmt: KgFormat = "nt",
+    evidence: str | os.PathLike[str] | None = None,
 ) -> StoreResult:
     """Bulk-load a dataset graph file into a new on-disk Oxigraph store at ``store_dir``,
     the ontology in its own named graph, so roll-up queries go through
     ``rdfs:subClassOf*``. The dataset goes to the default graph (three indexes to build
     instead of a named graph's six: a third less loading time), or for N-Quads to the graphs
     the file names. Queries see every graph. The store is built beside the target and
-    replaces it only when complete (an existing folder must be an earlier store)."""
+    replaces it only when complete (an existing folder must be an earlier store). With
+    ``evidence`` (an associations file) the ontology graph carries the evidence of its
+    typical-feature links, for the evidence queries."""
     import time
 
     import pyoxigraph as ox
@@ -62,8 +65,15 @@ def load_store(
             "ttl": ox.RdfFormat.TURTLE,
         }
         if fmt != "nq":  # N-Quads output carries the ontology graph itself
+            if evidence is not None:
+                from derm_onto.associations.rdf_evidence import graph_with_evidence
+                from derm_onto.rdf import serialize
+
+                ontology_nt = serialize(graph_with_evidence(ontology, evidence), "nt")
+            else:
+                ontology_nt = export(ontology, "nt")
             store.load(  # small: a transaction, not the bulk loader's files
-                input=export(ontology, "nt"),
+                input=ontology_nt,
                 format=ox.RdfFormat.N_TRIPLES,
                 to_graph=ox.NamedNode(vocab.ontology_graph),
             )
