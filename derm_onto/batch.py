@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from derm_onto.captions import ADDED_COLUMNS as CAPTION_COLUMNS
 from derm_onto.errors import DermOntoError
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class BatchLabeller(_BatchFunction):
         self.plan = plan
         self.column = column
         self.unknown = unknown
+        self.prefix = prefix
         self.added = output_names(plan.levels, prefix)
 
     @classmethod
@@ -134,46 +136,16 @@ class BatchLabeller(_BatchFunction):
         return pa.schema([*kept, *added])
 
     def _batch(self, batch: RecordBatch) -> RecordBatch:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        """The labels command's own batch worker, on this batch's schema."""
+        from derm_onto.labels import LabelBatcher, LabelOptions
 
-        encoded = pc.dictionary_encode(_strings(batch, self.column))
-        values = encoded.dictionary.to_pylist()
-        resolved = [self.plan.resolve(v) for v in values]
-        indices = encoded.indices
-        unknown = [r.status == "unknown" for r in resolved]
-        if any(unknown) and self.unknown == "error":
-            bad = [v for v, u in zip(values, unknown, strict=True) if u][:5]
-            raise DermOntoError(
-                f"unknown labels in column {self.column!r}: {'; '.join(map(repr, bad))}"
-            )
-        if any(unknown) and self.unknown == "drop":
-            mask = pc.take(pa.array([not u for u in unknown]), indices)
-            batch = batch.filter(mask)
-            indices = indices.filter(mask)
-        tables: list[Any] = [pa.array(["|".join(r.ids) for r in resolved], pa.string())]
-        for k in range(len(self.plan.levels)):
-            tables.append(pa.array([r.level_labels[k] for r in resolved], pa.string()))
-            tables.append(pa.array([r.level_indices[k] for r in resolved], pa.int32()))
-        tables.append(pa.array([r.derm1m_path for r in resolved], pa.string()))
-        schema = self.output_schema(batch.schema)
-        kept = [batch.column(f.name) for f in schema if f.name not in self.added]
-        return pa.RecordBatch.from_arrays(
-            [*kept, *(t.take(indices) for t in tables)], schema=schema
+        self.output_schema(batch.schema)  # a missing column is an error naming it
+        index = batch.schema.names.index(self.column)
+        batch = batch.set_column(index, self.column, _strings(batch, self.column))
+        options = LabelOptions(
+            column=self.column, levels=self.plan.levels, unknown=self.unknown, prefix=self.prefix
         )
-
-
-#: The columns ``derm-onto captions`` adds, in order.
-CAPTION_COLUMNS = (
-    "ontology_caption",
-    "visual_concept_caption",
-    "metadata_caption",
-    "augmented_caption",
-    "sub_captions",
-    *(f"subcaption_{i}" for i in range(1, 9)),
-    "sub_caption_mask",
-    "knowledge_masks",
-)
+        return LabelBatcher(self.plan, options, batch.schema)(batch)[0]
 
 
 class BatchCaptioner(_BatchFunction):
@@ -194,10 +166,6 @@ class BatchCaptioner(_BatchFunction):
         caption_column: str = "caption",
         drop_empty: bool = False,
     ) -> None:
-        from derm_onto.captions import N_SUBCAPTIONS
-
-        if N_SUBCAPTIONS != 8:  # CAPTION_COLUMNS lists eight sub-captions
-            raise DermOntoError(f"captions has {N_SUBCAPTIONS} sub-captions; expected 8")
         self.plan = plan
         self.label_column = label_column
         self.concept_column = concept_column
@@ -224,76 +192,14 @@ class BatchCaptioner(_BatchFunction):
         return pa.schema([*schema, *(pa.field(c, pa.string()) for c in CAPTION_COLUMNS)])
 
     def _batch(self, batch: RecordBatch) -> RecordBatch:
-        import numpy as np
-        import pyarrow as pa
+        """The captions command's own batch worker (derm1m style), on this batch's schema."""
         import pyarrow.compute as pc
 
-        from derm_onto.captions import N_SUBCAPTIONS
+        from derm_onto.captions import CaptionBatcher, CaptionOptions
 
-        plan, n = self.plan, batch.num_rows
-        labels = pc.dictionary_encode(_strings(batch, self.label_column))
-        ontology_caption = pa.array(
-            [plan.ontology_variants(v)[0] for v in labels.dictionary.to_pylist()], pa.string()
-        ).take(labels.indices)
-        concepts = pc.dictionary_encode(_strings(batch, self.concept_column))
-        concept_values = [
-            plan.concept_caption(v, "derm1m", 0) for v in concepts.dictionary.to_pylist()
-        ]
-        concept_caption = pa.array(concept_values, pa.string()).take(concepts.indices)
-        meta_columns = ["age", "gender", "body_location", "symptoms"]
-        joined = pc.binary_join_element_wise(*[_strings(batch, c) for c in meta_columns], "\x1f")
-        meta = pc.dictionary_encode(joined)
-        metadata_caption = pa.array(
-            [plan.metadata_caption(*v.split("\x1f")) for v in meta.dictionary.to_pylist()],
-            pa.string(),
-        ).take(meta.indices)
-        caption = _strings(batch, self.caption_column)
-        augmented_concepts = pa.array(
-            [c.replace("This skin photo shows", "The skin photo shows", 1) for c in concept_values],
-            pa.string(),
-        ).take(concepts.indices)
-        augmented = pc.binary_join_element_wise(caption, ontology_caption, augmented_concepts, "")
-        sentences = pc.split_pattern_regex(
-            pc.utf8_rtrim(pc.utf8_trim_whitespace(caption), "."), pattern=r"\.\s+"
-        )
-        lengths = pc.list_value_length(sentences).to_numpy(zero_copy_only=False)
-        lengths = np.where(pc.equal(caption, "").to_numpy(zero_copy_only=False), 0, lengths)
-        flat = pc.list_flatten(sentences)
-        offsets = sentences.offsets.to_numpy()[:-1]
-        subs = []
-        for i in range(N_SUBCAPTIONS):
-            valid = lengths > i
-            picked = (
-                flat.take(pa.array(np.where(valid, offsets + i, 0)))
-                if len(flat)
-                else pa.array([""] * n, pa.string())
-            )
-            subs.append(pc.if_else(pa.array(valid), picked, ""))
-        count = np.minimum(lengths, N_SUBCAPTIONS)
-        masks = [
-            "[" + ", ".join(["1"] * k + ["0"] * (N_SUBCAPTIONS - k)) + "]"
-            for k in range(N_SUBCAPTIONS + 1)
-        ]
-        code = (
-            (lengths > 0).astype(np.int64) * 4
-            + pc.not_equal(ontology_caption, "").to_numpy(zero_copy_only=False) * 2
-            + pc.not_equal(concept_caption, "").to_numpy(zero_copy_only=False)
-        )
-        knowledge = [f"[{a}, {b}, {c}]" for a in (0, 1) for b in (0, 1) for c in (0, 1)]
-        out = pa.RecordBatch.from_arrays(
-            [
-                *batch.columns,
-                ontology_caption,
-                concept_caption,
-                metadata_caption,
-                augmented,
-                pa.array(count.astype(str).tolist() if n else [], pa.string()),
-                *subs,
-                pa.array(masks, pa.string()).take(pa.array(count)),
-                pa.array(knowledge, pa.string()).take(pa.array(code)),
-            ],
-            schema=self.output_schema(batch.schema),
-        )
+        self.output_schema(batch.schema)  # a missing label column or a clash is an error
+        options = CaptionOptions(self.label_column, self.concept_column, self.caption_column)
+        out = CaptionBatcher(self.plan, options, batch.schema)(batch)
         if self.drop_empty:
-            out = out.filter(pc.invert(pc.equal(ontology_caption, "")))
+            out = out.filter(pc.invert(pc.equal(out.column("ontology_caption"), "")))
         return out
