@@ -44,14 +44,13 @@ from typing import Any
 
 from derm_onto.errors import CurationError
 from derm_onto.importers import ImportResult, import_derm1m
-from derm_onto.jsonio import read_document
+from derm_onto.jsonio import read_document, term_from_dict
 from derm_onto.model import (
     Concept,
-    ConceptCategory,
     Condition,
     DisjointGroup,
     Finding,
-    FindingCategory,
+    Kind,
     Ontology,
     Synonym,
     SynonymType,
@@ -247,23 +246,15 @@ def _label_table(entries: Sequence[Concept | Finding]) -> dict[str, str]:
     return table
 
 
-def _entries(items: Sequence[Mapping[str, Any]], cls: type[Concept] | type[Finding]) -> list[Any]:
-    category_type = ConceptCategory if cls is Concept else FindingCategory
+def _entries(items: Sequence[Mapping[str, Any]], kind: Kind) -> list[Any]:
+    """Concepts or findings of the curation file, built as the JSON reader builds them
+    (synonyms may be written as plain strings here: exact ones)."""
     out = []
     for item in items:
-        out.append(
-            cls(
-                id=item["id"],
-                label=item["label"],
-                parents=tuple(item.get("parents", ())),
-                synonyms=tuple(_synonyms(item.get("synonyms", []))),
-                definition=item.get("definition"),
-                definition_xrefs=tuple(item.get("definition_xrefs", ())),
-                xrefs=tuple(item.get("xrefs", ())),
-                provenance=tuple(item.get("provenance", ())),
-                category=category_type(item["category"]) if "category" in item else None,  # type: ignore[arg-type]
-            )
-        )
+        synonyms = [
+            {"text": s.text, "type": s.type.value} for s in _synonyms(item.get("synonyms", []))
+        ]
+        out.append(term_from_dict(kind, {**item, "synonyms": synonyms}))
     return out
 
 
@@ -282,8 +273,8 @@ def apply_curation(
         for node in curator.nodes.values():
             if not node["relabelled"]:
                 node["label"] = lower_label(node["label"], style.get("proper_names", []))
-    concepts = _entries(curation.get("concepts", []), Concept)
-    findings = _entries(curation.get("findings", []), Finding)
+    concepts = _entries(curation.get("concepts", []), "concepts")
+    findings = _entries(curation.get("findings", []), "findings")
     concept_ids = _label_table(concepts)
     finding_ids = _label_table(findings)
     annotations: dict[str, dict[str, Any]] = {}

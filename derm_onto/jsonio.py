@@ -25,7 +25,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from derm_onto.errors import OntologyLoadError
 from derm_onto.files import atomic_write
@@ -37,6 +37,7 @@ from derm_onto.model import (
     DisjointGroup,
     Finding,
     FindingCategory,
+    Kind,
     Ontology,
     Synonym,
     SynonymType,
@@ -203,30 +204,42 @@ def _term_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@overload
+def term_from_dict(kind: Literal["conditions"], entry: Mapping[str, Any]) -> Condition: ...
+@overload
+def term_from_dict(kind: Literal["concepts"], entry: Mapping[str, Any]) -> Concept: ...
+@overload
+def term_from_dict(kind: Literal["findings"], entry: Mapping[str, Any]) -> Finding: ...
+@overload
+def term_from_dict(kind: Kind, entry: Mapping[str, Any]) -> Term: ...
+def term_from_dict(kind: Kind, entry: Mapping[str, Any]) -> Term:
+    """The one way a mapping in the project JSON's shape becomes a term of ``kind`` (the
+    JSON reader, the curation engine and the RDF and OBO readers all come through here).
+
+    >>> entry = {"id": "X:1", "label": "papule", "category": "primary_morphology"}
+    >>> term = term_from_dict("concepts", entry)
+    >>> type(term).__name__, term.label, term.category.value
+    ('Concept', 'papule', 'primary_morphology')
+    """
+    fields = _term_fields(entry)
+    if kind == "conditions":
+        return Condition(
+            **fields,
+            concepts=tuple(entry.get("concepts", ())),
+            findings=tuple(entry.get("findings", ())),
+        )
+    if kind == "concepts":
+        category = entry.get("category")
+        return Concept(**fields, category=ConceptCategory(category) if category else None)
+    category = entry.get("category")
+    return Finding(**fields, category=FindingCategory(category) if category else None)
+
+
 def from_dict(data: Mapping[str, Any]) -> Ontology:
     """Build the model from a schema-valid document (use :func:`load` for files)."""
-    conditions = tuple(
-        Condition(
-            **_term_fields(e),
-            concepts=tuple(e.get("concepts", ())),
-            findings=tuple(e.get("findings", ())),
-        )
-        for e in data.get("conditions", ())
-    )
-    concepts = tuple(
-        Concept(
-            **_term_fields(e),
-            category=ConceptCategory(e["category"]) if "category" in e else None,
-        )
-        for e in data.get("concepts", ())
-    )
-    findings = tuple(
-        Finding(
-            **_term_fields(e),
-            category=FindingCategory(e["category"]) if "category" in e else None,
-        )
-        for e in data.get("findings", ())
-    )
+    conditions = tuple(term_from_dict("conditions", e) for e in data.get("conditions", ()))
+    concepts = tuple(term_from_dict("concepts", e) for e in data.get("concepts", ()))
+    findings = tuple(term_from_dict("findings", e) for e in data.get("findings", ()))
     return Ontology(
         id=data["id"],
         title=data["title"],
