@@ -501,7 +501,7 @@ def caption_table(
     rows_read = rows_written = empty_rows = 0
     with (
         TableWriter(output, batcher.schema) as writer,
-        tracked_batches(source, "captions") as batches,
+        tracked_batches(source, "captions", columns) as batches,
     ):
         for batch in batches:
             out = batcher(batch)

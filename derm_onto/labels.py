@@ -147,6 +147,7 @@ class LabelPlan:
             for level in self.levels
         }
         self._by_ids: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        self._levels_by_id: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {}
 
     def label(self, term_id: str) -> str:
         """The label of a condition id."""
@@ -182,13 +183,44 @@ class LabelPlan:
         found = self._by_ids.get(ids)
         if found is not None:
             return found
-        labels, indices = [], []
-        for level in self.levels:
-            of = self._class_of[level]
-            classes = list(dict.fromkeys(of[i] for i in ids))
-            labels.append("|".join(self._labels[c] for c in classes))
-            indices.append(self.class_index[level][classes[0]] if len(classes) == 1 else -1)
-        found = self._by_ids[ids] = (tuple(labels), tuple(indices))
+        if len(ids) == 1:
+            found = self._per_id(ids[0])[1:]
+        elif len(ids) == 2:  # the common multi-label cell, without the general loop
+            (ca, la, ia), (cb, lb, _) = self._per_id(ids[0]), self._per_id(ids[1])
+            found = (
+                tuple(
+                    x if c == d else f"{x}|{y}" for c, d, x, y in zip(ca, cb, la, lb, strict=True)
+                ),
+                tuple(i if c == d else -1 for c, d, i in zip(ca, cb, ia, strict=True)),
+            )
+        else:
+            per_id = [self._per_id(i) for i in ids]
+            labels, indices = [], []
+            for k in range(len(self.levels)):
+                classes = list(dict.fromkeys(p[0][k] for p in per_id))
+                if len(classes) == 1:
+                    labels.append(per_id[0][1][k])
+                    indices.append(per_id[0][2][k])
+                else:
+                    labels.append("|".join(self._labels[c] for c in classes))
+                    indices.append(-1)
+            found = (tuple(labels), tuple(indices))
+        self._by_ids[ids] = found
+        return found
+
+    def _per_id(self, term_id: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+        """One id's class, class label and class index at every level (computed once)."""
+        found = self._levels_by_id.get(term_id)
+        if found is None:
+            classes = tuple(self._class_of[level][term_id] for level in self.levels)
+            found = self._levels_by_id[term_id] = (
+                classes,
+                tuple(self._labels[c] for c in classes),
+                tuple(
+                    self.class_index[level][c]
+                    for level, c in zip(self.levels, classes, strict=True)
+                ),
+            )
         return found
 
     def derm1m_path(self, matches: Sequence[Match]) -> str:
@@ -431,7 +463,7 @@ def label_table(
     with (
         atomic_paths(targets) as temporaries,
         TableWriter(output, batcher.schema, temporary=temporaries[0]) as writer,
-        tracked_batches(source, "labels") as batches,
+        tracked_batches(source, "labels", columns) as batches,
     ):
         for batch in batches:
             out, values, indices = batcher(batch)

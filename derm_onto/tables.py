@@ -119,7 +119,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def read_batches(
-    path: str | os.PathLike[str], on_progress: Callable[[int], object] | None = None
+    path: str | os.PathLike[str],
+    on_progress: Callable[[int], object] | None = None,
+    columns: list[str] | None = None,
 ) -> Iterator[Any]:
     """Record batches of a table, every column as strings.
 
@@ -128,7 +130,7 @@ def read_batches(
     """
     source = Path(path)
     fmt = table_format(source)
-    names = read_columns(source)
+    names = columns if columns is not None else read_columns(source)  # header read once
     rows_before = 0
     try:
         if fmt == "parquet":
@@ -178,8 +180,11 @@ def progress_total(path: str | os.PathLike[str]) -> tuple[int, str]:
 
 
 @contextlib.contextmanager
-def tracked_batches(path: str | os.PathLike[str], desc: str) -> Iterator[Iterator[Any]]:
-    """:func:`read_batches` with a progress bar (total and ETA) on a terminal.
+def tracked_batches(
+    path: str | os.PathLike[str], desc: str, columns: list[str] | None = None
+) -> Iterator[Iterator[Any]]:
+    """:func:`read_batches` with a progress bar (total and ETA) on a terminal; ``columns``
+    (from :func:`check_columns`) spares reading the header again.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -190,7 +195,7 @@ def tracked_batches(path: str | os.PathLike[str], desc: str) -> Iterator[Iterato
     """
     total, unit = progress_total(path)
     with progress(total=total, unit=unit, desc=desc) as bar:
-        yield read_batches(path, on_progress=bar.update)
+        yield read_batches(path, on_progress=bar.update, columns=columns)
 
 
 class TableWriter:
