@@ -16,6 +16,9 @@ holds:
 * ``terms``: per node, the definition and its sources (``definition_xrefs``), extra
   synonyms, xrefs and typical concepts/findings;
 * ``concepts`` and ``findings``: the full concept vocabulary and finding list.
+* ``evidence_decisions`` (optional): per disease <-> concept/finding link, what the curation
+  decided (``keep``/``remove``/``add``) after ``derm-onto associations check``, and why; checked
+  against ``terms``, it changes nothing itself.
 
 A node is named by its id, its exact released name, a released path suffix
 (``"malignant > melanocytic"``) or its current label; a name that fits several nodes is an
@@ -293,6 +296,9 @@ def apply_curation(
                 ids.append(found)
             resolved[key] = ids
         annotations[node_id] = resolved
+    _check_evidence_decisions(
+        curation.get("evidence_decisions", []), curator, annotations, concept_ids, finding_ids
+    )
     conditions = []
     for node_id, node in curator.nodes.items():
         extra = annotations.get(node_id, {})
@@ -342,6 +348,43 @@ def apply_curation(
         findings=tuple(findings),
         disjoint=disjoint,
     )
+
+
+def _check_evidence_decisions(
+    decisions: Sequence[Mapping[str, Any]],
+    curator: _Curator,
+    annotations: Mapping[str, Mapping[str, Any]],
+    concept_ids: Mapping[str, str],
+    finding_ids: Mapping[str, str],
+) -> None:
+    """Each evidence decision names a real link and agrees with /terms.
+
+    ``keep`` and ``add`` need the link in the condition's concepts or findings, ``remove``
+    needs it gone; the decisions themselves change nothing.
+    """
+    for i, decision in enumerate(decisions):
+        where = pointer("evidence_decisions", i)
+        node_id = curator.resolve(decision["condition"], f"{where}/condition")
+        name = decision["feature"]
+        feature = next(
+            (
+                table.get(name) or table.get(normalise_label(name))
+                for table in (concept_ids, finding_ids)
+                if table.get(name) or table.get(normalise_label(name))
+            ),
+            None,
+        )
+        if feature is None:
+            raise curator.fail(f"{where}/feature", f"no concept or finding is called {name!r}")
+        term = annotations.get(node_id, {})
+        linked = feature in (*term.get("concepts", ()), *term.get("findings", ()))
+        if linked != (decision["decision"] != "remove"):
+            state = "still links" if linked else "does not link"
+            raise curator.fail(
+                where,
+                f"decision {decision['decision']!r} but /terms {state} "
+                f"{decision['condition']!r} to {name!r}",
+            )
 
 
 def _obsolete_terms(

@@ -267,3 +267,74 @@ def test_an_action_source_must_be_a_list_of_references(faithful) -> None:
     }
     with pytest.raises(CurationError, match="/actions/0"):
         apply_curation(faithful, curation(actions=[action]))
+
+
+PLAQUE = {"id": "DERMONTO:0100004", "label": "plaque", "category": "primary_morphology"}
+VESICLE = {"id": "DERMONTO:0100007", "label": "vesicle", "category": "primary_morphology"}
+
+
+def _decision(decision: str, feature: str = "plaque") -> dict[str, str]:
+    return {"condition": "Psoriasis", "feature": feature, "decision": decision, "reason": "why"}
+
+
+@pytest.mark.parametrize(
+    ("linked", "decision", "ok"),
+    [
+        (["plaque"], "keep", True),
+        (["plaque"], "add", True),
+        (["vesicle"], "remove", True),
+        (["plaque"], "remove", False),
+        (["vesicle"], "keep", False),
+        (["vesicle"], "add", False),
+    ],
+)
+def test_evidence_decisions_must_agree_with_the_terms(faithful, linked, decision, ok) -> None:
+    data = curation(
+        terms={"Psoriasis": {"concepts": linked}},
+        concepts=[PLAQUE, VESICLE],
+        evidence_decisions=[_decision(decision)],
+    )
+    if ok:
+        onto = apply_curation(faithful, data)
+        notes_only = {k: v for k, v in data.items() if k != "evidence_decisions"}
+        plain = apply_curation(faithful, notes_only)
+        assert onto == plain  # a decision is a note: it changes nothing itself
+    else:
+        with pytest.raises(CurationError, match="/evidence_decisions/0: decision"):
+            apply_curation(faithful, data)
+
+
+def test_evidence_decisions_name_real_terms(faithful) -> None:
+    base = curation(terms={"Psoriasis": {"concepts": ["plaque"]}}, concepts=[PLAQUE])
+    with pytest.raises(CurationError, match="/evidence_decisions/0/feature: no concept or finding"):
+        apply_curation(faithful, {**base, "evidence_decisions": [_decision("keep", "sparkle")]})
+    unknown = {**_decision("keep"), "condition": "Lupus"}
+    with pytest.raises(CurationError, match="/evidence_decisions/0/condition: no node"):
+        apply_curation(faithful, {**base, "evidence_decisions": [unknown]})
+    bad = {**_decision("keep"), "decision": "maybe"}
+    with pytest.raises(CurationError, match="/evidence_decisions/0"):
+        apply_curation(faithful, {**base, "evidence_decisions": [bad]})
+
+
+def test_bundled_evidence_decisions_cover_the_mined_contradictions() -> None:
+    """Every asserted link the bundled evidence contradicts has a recorded keep decision."""
+    from derm_onto.associations import evidence
+    from derm_onto.jsonio import load
+    from derm_onto.text import normalise_label
+
+    onto = load(bundled_ontology_path())
+    data = json.loads(data_dir("ontology").joinpath(DERM1M_CURATION).read_text("utf-8"))
+    decided = {
+        (normalise_label(d["condition"]), normalise_label(d["feature"])): d["decision"]
+        for d in data["evidence_decisions"]
+    }
+    report = evidence.check(onto, evidence.read(evidence.default_path()))
+    contradicted = [
+        (normalise_label(onto.term(x.condition).label), normalise_label(onto.term(x.feature).label))
+        for x in report.links
+        if x.status == "contradicted"
+    ]
+    assert contradicted
+    assert all(decided.get(pair) == "keep" for pair in contradicted), contradicted
+    removed = {pair for pair, d in decided.items() if d == "remove"}
+    assert removed and not removed & set(contradicted)
