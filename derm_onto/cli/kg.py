@@ -16,6 +16,9 @@ from derm_onto.cli._common import (
     parse_levels,
     parse_params,
 )
+from derm_onto.kg.build import KgFormat
+from derm_onto.labels import UnknownPolicy
+from derm_onto.sparql import Auth
 
 
 @click.group()
@@ -90,7 +93,7 @@ def _columns(values: tuple[str, ...]) -> dict[str, str]:
 def build(
     tables: tuple[Path, ...],
     output: Path | None,
-    fmt: str | None,
+    fmt: KgFormat | None,
     store: Path | None,
     evidence: Path | None,
     ontology_path: Path | None,
@@ -98,7 +101,7 @@ def build(
     image_base: str | None,
     caption: bool,
     materialise_levels: str | None,
-    unknown: str,
+    unknown: UnknownPolicy,
     report: str,
 ) -> None:
     """Write tables (CSV/TSV/Parquet) as RDF, one image individual per row."""
@@ -106,20 +109,23 @@ def build(
 
     if output is None and store is None:
         raise click.UsageError("give -o OUTPUT, --store DIR or both")
-    if fmt is None:
-        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-        fmt = suffix if suffix in kg_lib.FORMATS else "nt"
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    chosen: KgFormat = "nt"  # --format, else the output's extension, else N-Triples
+    for candidate in (fmt, *(f for f in kg_lib.FORMATS if f == suffix)):
+        if candidate is not None:
+            chosen = candidate
+            break
     options = kg_lib.KgOptions(
         columns=_columns(columns),
         image_base=image_base,
-        format=fmt,  # type: ignore[arg-type]
+        format=chosen,
         materialise_levels=parse_levels(materialise_levels) if materialise_levels else (),
         caption=caption,
-        unknown=unknown,  # type: ignore[arg-type]
+        unknown=unknown,
     )
     ontology = load_ontology(ontology_path)
     with tempfile.TemporaryDirectory(prefix="derm-onto-kg-") as scratch:
-        target = output if output is not None else Path(scratch) / f"graph.{fmt}"
+        target = output if output is not None else Path(scratch) / f"graph.{chosen}"
         result = kg_lib.build(ontology, tables, target, options)
         loaded = (
             kg_lib.load_store(ontology, target, store, options.format, evidence) if store else None
@@ -221,7 +227,7 @@ def query(
     fmt: str,
     user: str | None,
     password: str | None,
-    auth: str,
+    auth: Auth,
     timeout: float,
 ) -> None:
     """Run a dataset query (NAME or FILE) on a remote endpoint, e.g. after `kg publish`
@@ -230,7 +236,7 @@ def query(
     from derm_onto.output import write_rows
     from derm_onto.sparql import Endpoint
 
-    remote = Endpoint(endpoint, timeout, user, password, auth)  # type: ignore[arg-type]
+    remote = Endpoint(endpoint, timeout, user, password, auth)
     result = run_endpoint(load_ontology(ontology_path), remote, query_name, parse_params(params))
     write_rows(result.as_dicts(), list(result.columns), fmt)
 
