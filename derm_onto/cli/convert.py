@@ -17,6 +17,7 @@ from derm_onto.cli._common import (
     load_ontology,
     write_or_echo,
 )
+from derm_onto.model import Kind
 
 
 @click.group("import")
@@ -100,13 +101,13 @@ def _serializer(name: str, *, readable: bool = False) -> Any:
         raise click.UsageError(f"{exc}; give --format") from None
 
 
-def _read_options(kind: str | None, max_bytes: int | None, max_literal: int | None) -> Any:
+def _read_options(kind: Kind | None, max_bytes: int | None, max_literal: int | None) -> Any:
     from derm_onto.formats import MAX_FILE_BYTES, MAX_LITERAL_BYTES, ReadOptions
 
     return ReadOptions(
         max_file_bytes=max_bytes or MAX_FILE_BYTES,
         max_literal_bytes=max_literal or MAX_LITERAL_BYTES,
-        default_kind=kind,  # type: ignore[arg-type]
+        default_kind=kind,
     )
 
 
@@ -162,7 +163,7 @@ def import_rdf_command(
     source: Path,
     output: Path,
     fmt: str | None,
-    kind: str | None,
+    kind: Kind | None,
     max_bytes: int | None,
     max_literal_bytes: int | None,
 ) -> None:
@@ -187,7 +188,7 @@ def import_rdf_command(
 def import_obo_command(
     source: Path,
     output: Path,
-    kind: str | None,
+    kind: Kind | None,
     max_bytes: int | None,
     max_literal_bytes: int | None,
 ) -> None:

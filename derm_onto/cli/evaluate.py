@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from derm_onto.cli._common import ONTOLOGY_OPTION, PATH_TYPE, load_ontology, parse_levels
+from derm_onto.evaluation.core import UnknownPolicy
 
 
 def _parse_ks(value: str) -> tuple[int, ...]:
@@ -92,7 +93,7 @@ def evaluate(
     temperature: float | None,
     bootstrap: int,
     seed: int,
-    unknown: str,
+    unknown: UnknownPolicy,
     fmt: str,
     plots_dir: Path | None,
     plot_level: int | None,
@@ -126,7 +127,7 @@ def evaluate(
         temperature=temperature or 1.0,
         bootstrap=bootstrap,
         seed=seed,
-        unknown=unknown,  # type: ignore[arg-type]
+        unknown=unknown,
     )
     images: dict[str, bytes] = {}
     if plots_dir is not None:
