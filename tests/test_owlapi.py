@@ -1,0 +1,64 @@
+"""A Protege-style save: the OWL API (the library Protege and ROBOT are built on) loads our
+RDF/XML and saves it again, and `import rdf` reads that file back into the identical JSON,
+disjointness groups included. The OWL API runs in a JVM through JPype, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, require
+
+OWLAPI_JARS = Path("/usr/share/java")
+SAVE = """
+import glob, sys
+import jpype, jpype.imports
+jpype.startJVM(classpath=sorted(glob.glob(sys.argv[3] + "/*.jar")), convertStrings=True)
+from java.io import File
+from org.semanticweb.owlapi.apibinding import OWLManager
+from org.semanticweb.owlapi.formats import RDFXMLDocumentFormat
+from org.semanticweb.owlapi.model import IRI
+manager = OWLManager.createOWLOntologyManager()
+ontology = manager.loadOntologyFromOntologyDocument(File(sys.argv[1]))
+manager.saveOntology(ontology, RDFXMLDocumentFormat(), IRI.create(File(sys.argv[2])))
+print(ontology.getClassesInSignature().size(), ontology.getAxiomCount())
+"""
+
+
+def _owlapi() -> None:
+    require("jpype")
+    if not list(OWLAPI_JARS.glob("owlapi-distribution*.jar")):
+        message = "the OWL API is not installed (apt-get install libowlapi-java)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: .ci/install installs it)")
+        pytest.skip(message)
+
+
+@pytest.mark.slow
+def test_issue13_owlapi_save_round_trips(runner, tmp_path: Path) -> None:
+    from derm_onto.cli import main
+
+    _owlapi()
+    exported, saved, back = tmp_path / "d.owl", tmp_path / "protege.owl", tmp_path / "back.json"
+    assert runner.invoke(main, ["export", "-o", str(exported)]).exit_code == 0
+    done = subprocess.run(
+        [sys.executable, "-c", SAVE, str(exported), str(saved), str(OWLAPI_JARS)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    classes, axioms = map(int, done.stdout.split()[-2:])
+    assert classes > 700 and axioms > 7000
+    assert saved.read_bytes() != exported.read_bytes()  # the OWL API wrote its own file
+    result = runner.invoke(main, ["import", "rdf", str(saved), "-o", str(back)])
+    assert result.exit_code == 0, result.output
+    original = json.loads((ROOT / "ontology" / "derm1m.json").read_text(encoding="utf-8"))
+    assert json.loads(back.read_text(encoding="utf-8")) == original
+    assert len(original["disjoint"]) > 1
