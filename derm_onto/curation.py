@@ -308,20 +308,22 @@ def apply_curation(
         for syn in synonyms:
             if normalise_label(syn.text) != own:
                 unique.setdefault((normalise_label(syn.text), syn.type.value), syn)
-        conditions.append(
-            Condition(
-                id=node_id,
-                label=node["label"],
-                parents=tuple(node["parents"]),
-                synonyms=tuple(_dedupe_synonyms(list(unique.values()))),
-                definition=extra.get("definition"),
-                definition_xrefs=tuple(extra.get("definition_xrefs", ())),
-                xrefs=tuple(extra.get("xrefs", ())),
-                provenance=tuple(dict.fromkeys(node["provenance"])),
-                concepts=tuple(extra.get("concepts", ())),
-                findings=tuple(extra.get("findings", ())),
-            )
-        )
+        entry: dict[str, Any] = {
+            "id": node_id,
+            "label": node["label"],
+            "parents": node["parents"],
+            "synonyms": [
+                {"text": s.text, "type": s.type.value}
+                for s in _dedupe_synonyms(list(unique.values()))
+            ],
+            "provenance": list(dict.fromkeys(node["provenance"])),
+            **{
+                key: extra[key]
+                for key in ("definition", "definition_xrefs", "xrefs", "concepts", "findings")
+                if key in extra
+            },
+        }
+        conditions.append(term_from_dict("conditions", entry))
     conditions += _obsolete_terms(curator.obsolete, style)
     disjoint = tuple(
         DisjointGroup(
@@ -399,15 +401,14 @@ def _obsolete_terms(
             into = obsolete[into][1]
         if style.get("lowercase"):
             label = lower_label(label, style.get("proper_names", []))
-        out.append(
-            Condition(
-                id=gone_id,
-                label=f"obsolete {label}",
-                definition=f"Merged into {into}; kept so that its id is never reused.",
-                obsolete=True,
-                replaced_by=into,
-            )
-        )
+        entry = {
+            "id": gone_id,
+            "label": f"obsolete {label}",
+            "definition": f"Merged into {into}; kept so that its id is never reused.",
+            "obsolete": True,
+            "replaced_by": into,
+        }
+        out.append(term_from_dict("conditions", entry))
     return out
 
 

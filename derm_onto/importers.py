@@ -189,13 +189,10 @@ def _subtree_key(value: Any) -> tuple[Any, ...]:
     return tuple(sorted(value))
 
 
-def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
-    """Faithfully import a parsed Derm1M hierarchy (either shape)."""
-    shape = detect_shape(data, source)
-    edges = _flat_edges(data, source) if shape == "flat" else _preorder_tree(data, source)
-    quirks: list[Quirk] = []
+def _nodes(edges: Any, shape: Shape, quirks: list[Quirk]) -> list[_Node]:
+    """One node per identity: a name with its subtree (tree) or a name alone (flat map);
+    every path to a node is kept."""
     nodes: list[_Node] = []
-    # identity: (name, children) -> node index; a path maps to its node
     by_identity: dict[tuple[str, tuple[Any, ...]], int] = {}
     by_path: dict[tuple[str, ...], int] = {}
     for parent_path, name, children in edges:
@@ -220,7 +217,12 @@ def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
         if parent is not None and parent not in node.parents:
             node.parents.append(parent)
         by_path[path] = index
-    # quirks about repeated names
+    return nodes
+
+
+def _structure_quirks(nodes: list[_Node], shape: Shape) -> list[Quirk]:
+    """Names shared by different nodes, and nodes listed under several parents."""
+    quirks = []
     names: dict[str, list[int]] = {}
     for index, node in enumerate(nodes):
         names.setdefault(node.name, []).append(index)
@@ -255,7 +257,13 @@ def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
                         f"listed under {parents}: one node with several parents",
                     )
                 )
-    # labels and synonyms
+    return quirks
+
+
+def _labels_and_synonyms(
+    nodes: list[_Node], quirks: list[Quirk]
+) -> tuple[list[str], list[list[str]]]:
+    """Each node's label and synonyms from its released name (a name may list synonyms)."""
     labels: list[str] = []
     synonyms: list[list[str]] = []
     for node in nodes:
@@ -276,6 +284,12 @@ def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
             quirks.append(Quirk("whitespace", where, f"name {node.name!r} has stray spaces"))
         labels.append(" ".join(label.split()))
         synonyms.append(syns)
+    return labels, synonyms
+
+
+def _unique_labels(nodes: list[_Node], labels: list[str], quirks: list[Quirk]) -> None:
+    """Make labels unique (in place): a shared label is qualified by its parent's label,
+    then numbered if it still collides (names that differ only in case or spacing)."""
     taken: dict[str, list[int]] = {}
     for index, label in enumerate(labels):
         taken.setdefault(normalise_label(label), []).append(index)
@@ -293,7 +307,6 @@ def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
                         f"label {old!r} is shared by {len(indices)} nodes: labelled {labels[i]!r}",
                     )
                 )
-    # names that differ only in case or spacing can still collide after qualifying
     seen_labels: set[str] = set()
     for index, label in enumerate(labels):
         candidate, n = label, 2
@@ -309,6 +322,18 @@ def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
             )
             labels[index] = candidate
         seen_labels.add(normalise_label(candidate))
+
+
+def import_derm1m_data(data: Any, source: str = "<data>") -> ImportResult:
+    """Faithfully import a parsed Derm1M hierarchy (either shape): nodes, then the quirks of
+    their structure, then labels and synonyms made unique, then the model."""
+    shape = detect_shape(data, source)
+    edges = _flat_edges(data, source) if shape == "flat" else _preorder_tree(data, source)
+    quirks: list[Quirk] = []
+    nodes = _nodes(edges, shape, quirks)
+    quirks += _structure_quirks(nodes, shape)
+    labels, synonyms = _labels_and_synonyms(nodes, quirks)
+    _unique_labels(nodes, labels, quirks)
     lower = sum(1 for n in nodes if n.name[:1].islower())
     if lower and lower != len(nodes):
         quirks.append(
