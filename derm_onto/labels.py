@@ -295,7 +295,7 @@ def output_names(levels: Sequence[int], prefix: str = "") -> list[str]:
     return [n if prefix and n.startswith(prefix) else prefix + n for n in names]
 
 
-def _count(report: LabelReport, resolved: Sequence[ResolvedLabel], counts: Any) -> None:
+def count_rows(report: LabelReport, resolved: Sequence[ResolvedLabel], counts: Any) -> None:
     """Add one batch's rows to the report, per distinct value (``counts[i]`` rows each)."""
     for r, n in zip(resolved, counts.tolist(), strict=True):
         report.rows += n
@@ -311,9 +311,10 @@ def _count(report: LabelReport, resolved: Sequence[ResolvedLabel], counts: Any) 
                 report.unknown[part] += n
 
 
-def _refuse_unknown(
+def refuse_unknown(
     source: object, column: str, values: list[str], resolved: list[ResolvedLabel], counts: Any
 ) -> None:
+    """Raise, naming the five most frequent unknown labels, when a batch holds any."""
     rows_of = dict(zip(values, counts.tolist(), strict=True))
     bad = [v for v, r in zip(values, resolved, strict=True) if r.status == "unknown"]
     if bad:
@@ -382,8 +383,8 @@ class LabelBatcher:
         indices = encoded.indices
         counts = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(values))
         if options.unknown == "error":
-            _refuse_unknown(self.source, options.column, values, resolved, counts)
-        _count(self.report, resolved, counts)
+            refuse_unknown(self.source, options.column, values, resolved, counts)
+        count_rows(self.report, resolved, counts)
         if options.unknown == "drop" and any(r.status == "unknown" for r in resolved):
             keep_value = pa.array([r.status != "unknown" for r in resolved])
             mask = pc.take(keep_value, indices)

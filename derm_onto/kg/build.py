@@ -24,7 +24,7 @@ from derm_onto.kg.vocabulary import (
     _literal,
     vocabulary_triples,
 )
-from derm_onto.labels import LabelPlan, LabelReport, UnknownPolicy
+from derm_onto.labels import LabelPlan, LabelReport, UnknownPolicy, count_rows, refuse_unknown
 from derm_onto.model import Kind, Ontology
 
 KgFormat = Literal["nt", "nq", "ttl"]
@@ -357,29 +357,11 @@ class _Builder:
         return _assemble(subjects, parts, n, turtle=self.turtle)
 
     def _count_labels(self, values: Sequence[str], counts: Any, column: str, source: str) -> None:
-        labels = self.report.labels
+        """Count the batch's rows into the labels report, as ``labels`` does."""
         resolved = [self.plan.resolve(v) for v in values]
-        bad = [
-            (v, int(c))
-            for v, r, c in zip(values, resolved, counts, strict=True)
-            if r.status == "unknown"
-        ]
-        if bad and self.options.unknown == "error":
-            worst = sorted(bad, key=lambda x: -x[1])[:5]
-            listed = "; ".join(f"{v!r} ({c} rows)" for v, c in worst)
-            raise DermOntoError(f"{source}: unknown labels in column {column!r}: {listed}")
-        for r, c in zip(resolved, counts.tolist(), strict=True):
-            labels.rows += c
-            if r.status == "ok":
-                labels.matched_rows += c
-            elif r.status == "sentinel":
-                labels.sentinel_rows += c
-            elif r.status == "empty":
-                labels.empty_rows += c
-            else:
-                labels.unknown_rows += c
-                for part in r.unknown_parts:
-                    labels.unknown[part] += c
+        if self.options.unknown == "error":
+            refuse_unknown(source, column, list(values), resolved, counts)
+        count_rows(self.report.labels, resolved, counts)
 
 
 def _column(batch: Any, name: str) -> Any:
