@@ -58,18 +58,15 @@ class ImportResult:
 
 def read_limited(path: str | os.PathLike[str], options: ReadOptions) -> bytes:
     """The file's bytes, refused before reading when over ``options.max_file_bytes``."""
+    from derm_onto.jsonio import read_bytes
     from derm_onto.rdf.safe import check_size
 
-    source = os.fspath(path)
     try:
-        check_size(Path(path).stat().st_size, source, options.max_file_bytes)
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise OntologyLoadError(source, "not_found", "no such file") from None
-    except IsADirectoryError:
-        raise OntologyLoadError(source, "unreadable", "is a directory, not a file") from None
-    except OSError as exc:
-        raise OntologyLoadError(source, "unreadable", f"cannot read: {exc.strerror}") from None
+        size = Path(path).stat().st_size
+    except OSError:
+        return read_bytes(path)  # which says in one line what is wrong with the path
+    check_size(size, os.fspath(path), options.max_file_bytes)
+    return read_bytes(path)
 
 
 def import_file(

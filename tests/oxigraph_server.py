@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .virtuoso import free_port
+from .virtuoso import free_port, stop_process
 
 
 class OxigraphServer:
@@ -68,11 +68,4 @@ class OxigraphServer:
         return path.read_text(errors="replace")[-500:] if path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        stop_process(self.process)

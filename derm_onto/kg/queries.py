@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ from derm_onto.kg.store import open_store
 from derm_onto.kg.vocabulary import Vocabulary
 from derm_onto.model import Ontology
 from derm_onto.resources import data_dir
+from derm_onto.sparql.library import where_groups
 
 
 def dataset_queries() -> dict[str, Any]:
@@ -65,50 +65,6 @@ def bound_terms(ontology: Ontology, query: Any, values: Mapping[str, str]) -> di
     return bound
 
 
-_IRI_TOKEN = re.compile(r"<[^\s<>\"{}|^`\\]*>")
-_WHERE = re.compile(r"where\b", re.I)
-
-
-def _where_groups(text: str) -> list[tuple[int, int]]:
-    """(open, close) brace positions of every group that follows ``WHERE`` (the query's and
-    each sub-SELECT's), strings, IRIs and comments skipped."""
-    groups: list[tuple[int, int]] = []
-    stack: list[tuple[int, bool]] = []
-    after_where = False
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if c in "'\"":
-            quote = c * 3 if text.startswith(c * 3, i) else c
-            i += len(quote)
-            while i < n and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote)
-            continue
-        if c == "<" and (iri := _IRI_TOKEN.match(text, i)) is not None:
-            i = iri.end()
-            continue
-        if c in "wW" and _WHERE.match(text, i) and (i == 0 or not text[i - 1].isalnum()):
-            after_where = True
-            i += 5
-            continue
-        if c == "{":
-            stack.append((i, after_where))
-            after_where = False
-        elif c == "}" and stack:
-            start, is_where = stack.pop()
-            if is_where:
-                groups.append((start, i))
-        elif not c.isspace():
-            after_where = False
-        i += 1
-    return groups
-
-
 def bind_query(text: str, bound: Mapping[str, Any]) -> str:
     """The query with a ``VALUES`` block of escaped RDF terms first in its WHERE group and in
     every sub-SELECT's, each binding the variables that group uses: sub-SELECTs are
@@ -125,7 +81,7 @@ def bind_query(text: str, bound: Mapping[str, Any]) -> str:
     """
     from derm_onto.sparql import values_block
 
-    groups = _where_groups(text)
+    groups = where_groups(text)
     if not groups:
         from derm_onto.sparql import with_values
 

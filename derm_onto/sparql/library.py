@@ -13,7 +13,7 @@ element of the top-level group. Besides declared parameters every query may use
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -228,28 +228,64 @@ def values_block(bound: Mapping[str, Any], text: str) -> str:
     return f" VALUES ({variables}) {{ ({terms}) }} "
 
 
-def _where_brace(text: str) -> int:
-    """The index of the top-level WHERE group's opening brace (strings, IRIs and comments
-    skipped); -1 when there is none."""
+_IRI_TOKEN = re.compile(r"<[^\s<>\"{}|^`\\]*>")
+_WHERE = re.compile(r"where\b", re.I)
+
+
+def _significant(text: str) -> Iterator[tuple[int, str]]:
+    """Each position and character of a query outside strings, IRIs and comments."""
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "#":
-            i = text.find("\n", i)
-            i = n if i < 0 else i
-        elif c in "'\"":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if c in "'\"":
             quote = c * 3 if text.startswith(c * 3, i) else c
             i += len(quote)
             while i < n and not text.startswith(quote, i):
                 i += 2 if text[i] == "\\" else 1
             i += len(quote)
             continue
-        elif c == "<" and re.match(r"<[^\s<>\"{}|^`\\]*>", text[i:]):
-            i = text.index(">", i)
-        elif c == "{":
-            return i
+        if c == "<" and (iri := _IRI_TOKEN.match(text, i)) is not None:
+            i = iri.end()
+            continue
+        yield i, c
         i += 1
-    return -1
+
+
+def _where_brace(text: str) -> int:
+    """The index of the top-level group's opening brace; -1 when there is none."""
+    return next((i for i, c in _significant(text) if c == "{"), -1)
+
+
+def where_groups(text: str) -> list[tuple[int, int]]:
+    """(open, close) brace positions of every group that follows ``WHERE`` (the query's and
+    each sub-SELECT's), strings, IRIs and comments skipped.
+
+    >>> where_groups("SELECT ?x WHERE { { SELECT ?x WHERE { ?x ?p '}' } } }")
+    [(36, 48), (16, 52)]
+    """
+    groups: list[tuple[int, int]] = []
+    stack: list[tuple[int, bool]] = []
+    after_where = skip_to = 0
+    for i, c in _significant(text):
+        if i < skip_to:
+            continue
+        if c in "wW" and _WHERE.match(text, i) and (i == 0 or not text[i - 1].isalnum()):
+            after_where, skip_to = True, i + 5
+            continue
+        if c == "{":
+            stack.append((i, bool(after_where)))
+            after_where = False
+        elif c == "}" and stack:
+            start, is_where = stack.pop()
+            if is_where:
+                groups.append((start, i))
+        elif not c.isspace():
+            after_where = False
+    return groups
 
 
 def with_values(text: str, bound: Mapping[str, Any]) -> str:
