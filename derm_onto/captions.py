@@ -315,13 +315,11 @@ class CaptionBatcher:
             return pc.fill_null(batch.column(name).cast(pa.string()), "")
         return pa.array([""] * batch.num_rows, pa.string())
 
-    def _ontology_captions(self, batch: Any) -> Any:
+    def _ontology_captions(self, labels: Any, n: int) -> Any:
         """Per distinct label, every variant; a row takes the derm1m one or a seeded one."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        labels = pc.dictionary_encode(self._column(batch, self.options.label_column))
         table = pa.array(
             [
                 v
@@ -333,7 +331,7 @@ class CaptionBatcher:
         width = 1 + len(NATURAL_SINGLE)
         index = labels.indices.to_numpy(zero_copy_only=False).astype(np.int64) * width
         if self.options.style == "natural":
-            index = index + 1 + self.rng.integers(0, len(NATURAL_SINGLE), batch.num_rows)
+            index = index + 1 + self.rng.integers(0, len(NATURAL_SINGLE), n)
         return table.take(pa.array(index))
 
     def _concept_captions(self, batch: Any) -> tuple[Any, Any]:
@@ -405,7 +403,8 @@ class CaptionBatcher:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        ontology_caption = self._ontology_captions(batch)
+        labels = pc.dictionary_encode(self._column(batch, self.options.label_column))
+        ontology_caption = self._ontology_captions(labels, batch.num_rows)
         concept_caption, concept_sentence = self._concept_captions(batch)
         metadata_caption = self._metadata_captions(batch)
         caption = self._column(batch, self.options.caption_column)
@@ -417,7 +416,7 @@ class CaptionBatcher:
             + pc.not_equal(ontology_caption, "").to_numpy(zero_copy_only=False) * 2
             + pc.not_equal(concept_caption, "").to_numpy(zero_copy_only=False)
         )
-        inferred = [self._inferred_captions(batch, concept_caption)] if self.evidence else []
+        inferred = [self._inferred_captions(labels, concept_caption)] if self.evidence else []
         return pa.RecordBatch.from_arrays(
             [
                 *batch.columns,
@@ -434,13 +433,12 @@ class CaptionBatcher:
             schema=self.schema,
         )
 
-    def _inferred_captions(self, batch: Any, concept_caption: Any) -> Any:
+    def _inferred_captions(self, labels: Any, concept_caption: Any) -> Any:
         """Per distinct label, the evidence's concepts for its conditions; only on rows
         whose own concept caption is empty."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        labels = pc.dictionary_encode(self._column(batch, self.options.label_column))
         texts = [
             self.evidence.inferred_caption(self.plan.labels.resolve(value).ids)
             for value in labels.dictionary.to_pylist()
