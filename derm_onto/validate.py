@@ -575,8 +575,10 @@ class FileReport:
         warnings = sum(f.severity == "warning" for f in self.findings)
         if self.counts is None or errors:
             return f"{self.path}: {errors} errors, {warnings} warnings"
-        counts = ", ".join(f"{n} {kind}" for kind, n in self.counts.items())
-        tail = f" ({warnings} warnings)" if warnings else ""
+        counts = ", ".join(f"{n} {kind}" for kind, n in self.counts.items() if kind != "obsolete")
+        notes = [f"{self.counts['obsolete']} obsolete"] if self.counts.get("obsolete") else []
+        notes += [f"{warnings} warnings"] if warnings else []
+        tail = f" ({', '.join(notes)})" if notes else ""
         return f"{self.path}: ok: {counts}{tail}"
 
 
@@ -584,8 +586,9 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
     """Validate one file and count its entries.
 
     >>> from derm_onto.resources import bundled_ontology_path
-    >>> check_file(bundled_ontology_path()).summary().split(": ok: ")[1].endswith("findings")
-    True
+    >>> line = check_file(bundled_ontology_path()).summary()
+    >>> line.split(": ok: ")[1].split(" (")[0].endswith("findings"), "obsolete)" in line
+    (True, True)
     """
     from derm_onto.cache import cached_findings
 
@@ -594,10 +597,16 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
         document = parse_document(data, os.fspath(path))
     except OntologyLoadError as exc:
         return FileReport(str(path), [ValidationFinding("error", exc.code, "", exc.message)], None)
-    counts = {
-        kind: len(document[kind]) if isinstance(document.get(kind), list) else 0
+    entries = {
+        kind: document[kind] if isinstance(document.get(kind), list) else []
         for kind in ("conditions", "concepts", "findings")
     }
+    # live entries per kind, as `info` counts them; obsolete ones apart
+    counts = {
+        kind: sum(not (isinstance(e, dict) and e.get("obsolete") is True) for e in items)
+        for kind, items in entries.items()
+    }
+    counts["obsolete"] = sum(len(items) for items in entries.values()) - sum(counts.values())
     return FileReport(str(path), cached_findings(data, document), counts)
 
 
