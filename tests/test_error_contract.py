@@ -109,3 +109,42 @@ def test_every_command_module_is_registered() -> None:
         module = importlib.import_module(f"derm_onto.cli.{info.name}")
         defined |= {c.name for c in getattr(module, "COMMANDS", ())}
     assert defined == set(cli.COMMANDS)
+
+
+@pytest.mark.parametrize("name", sorted({path[0] for path in ALL}))
+def test_issue16_help_summaries_equal_the_commands_own_help(name: str) -> None:
+    """`derm-onto --help` lists the summaries kept in derm_onto.cli.COMMANDS (so it imports
+    no command module); each must say what the command's own help says, at every width."""
+    import inspect
+
+    from click.utils import make_default_short_help
+
+    import derm_onto.cli as cli
+
+    command = main.get_command(click.Context(main), name)
+    assert command is not None and command.help
+    first_paragraph = " ".join(inspect.cleandoc(command.help).split("\n\n")[0].split())
+    assert cli.COMMANDS[name].summary == first_paragraph
+    for limit in (20, 45, 80, 300):
+        summary = make_default_short_help(cli.COMMANDS[name].summary, limit)
+        assert summary == command.get_short_help_str(limit)
+
+
+def test_issue16_help_imports_no_command_module() -> None:
+    """The top-level help is built without importing any command module or heavy library."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from derm_onto.cli import COMMANDS, main\n"
+        "result = CliRunner().invoke(main, ['--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert all(name in result.output for name in COMMANDS)\n"
+        "heavy = {info.module for info in COMMANDS.values()} | {'rdflib', 'pyarrow', "
+        "'networkx', 'jsonschema', 'derm_onto.sparql', 'derm_onto.matching'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -8,7 +8,7 @@ on stderr and exit 1; usage errors exit 2. Data goes to stdout, messages to stde
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -42,11 +42,24 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         import importlib
 
-        module = COMMANDS.get(cmd_name)
-        if module is None:
+        info = COMMANDS.get(cmd_name)
+        if info is None:
             return None
-        found = {c.name: c for c in importlib.import_module(module).COMMANDS}
+        found = {c.name: c for c in importlib.import_module(info.module).COMMANDS}
         return found.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from :data:`COMMANDS`' summaries, shortened as click shortens
+        a help text, without importing a single command module."""
+        from click.utils import make_default_short_help
+
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, make_default_short_help(COMMANDS[name].summary, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         _exit_on_sigterm()
@@ -69,27 +82,109 @@ def main() -> None:
     """
 
 
-# Each command and the module that defines it (in its ``COMMANDS``). A module is imported
-# only when one of its commands runs, so `derm-onto info` does not pay for `kg` or `spark`.
-COMMANDS = {
-    "validate": "derm_onto.cli.ontology",
-    "lint": "derm_onto.cli.ontology",
-    "info": "derm_onto.cli.ontology",
-    "tree": "derm_onto.cli.ontology",
-    "subset": "derm_onto.cli.ontology",
-    "match": "derm_onto.cli.ontology",
-    "import": "derm_onto.cli.convert",
-    "export": "derm_onto.cli.convert",
-    "reason": "derm_onto.cli.convert",
-    "query": "derm_onto.cli.sparql",
-    "publish": "derm_onto.cli.sparql",
-    "labels": "derm_onto.cli.train",
-    "captions": "derm_onto.cli.train",
-    "prompts": "derm_onto.cli.train",
-    "evaluate": "derm_onto.cli.evaluate",
-    "diff": "derm_onto.cli.diff",
-    "render": "derm_onto.cli.obo",
-    "associations": "derm_onto.cli.associations",
-    "kg": "derm_onto.cli.kg",
-    "spark": "derm_onto.cli.spark",
-}
+class CommandInfo(NamedTuple):
+    """Where a command lives and the first paragraph of its help, which ``derm-onto --help``
+    lists without importing the module (a test keeps the two equal)."""
+
+    module: str
+    summary: str
+
+
+def _commands(table: dict[str, tuple[str, str]]) -> dict[str, CommandInfo]:
+    return {name: CommandInfo(*entry) for name, entry in table.items()}
+
+
+_ONTOLOGY, _CONVERT, _SPARQL, _TRAIN = (
+    "derm_onto.cli.ontology",
+    "derm_onto.cli.convert",
+    "derm_onto.cli.sparql",
+    "derm_onto.cli.train",
+)
+
+# Each command, the module that defines it (in its ``COMMANDS``) and its summary. A module is
+# imported only when one of its commands runs, so `derm-onto info` does not pay for `kg` or
+# `spark`, and `derm-onto --help` imports none of them.
+COMMANDS = _commands(
+    {
+        "validate": (
+            _ONTOLOGY,
+            "Check ontology files against the schema and the semantic rules.",
+        ),
+        "lint": (
+            _ONTOLOGY,
+            "Check that a file is in canonical form (sorted keys and lists, 2-space indent).",
+        ),
+        "info": (_ONTOLOGY, "Counts per kind and per level, depth and leaves."),
+        "tree": (
+            _ONTOLOGY,
+            "Print the hierarchy (or the subtrees under TERMs) as an indented tree.",
+        ),
+        "subset": (
+            _ONTOLOGY,
+            "Write the sub-ontology under TERMs (and their descendants) as a valid ontology file.",
+        ),
+        "match": (
+            _ONTOLOGY,
+            "Match free-text labels to ontology ids; one row per label found in each input.",
+        ),
+        "import": (_CONVERT, "Import an ontology from another shape into the project JSON."),
+        "export": (
+            _CONVERT,
+            "Export the ontology: Turtle, RDF/XML, N-Triples, JSON-LD or another registered "
+            "format.",
+        ),
+        "reason": (
+            _CONVERT,
+            "Check consistency with HermiT (needs Java); list unsatisfiable classes by label.",
+        ),
+        "query": (
+            _SPARQL,
+            "Run a library query (NAME) or a query file, locally or against --endpoint.",
+        ),
+        "publish": (
+            _SPARQL,
+            "Load the ontology into a named graph of a remote triplestore (replacing it), then "
+            "check the triple count on the server.",
+        ),
+        "labels": (
+            _TRAIN,
+            "Add multi-granular ontology labels to a CSV/Parquet table (format by extension).",
+        ),
+        "captions": (
+            _TRAIN,
+            "Add ontology, concept and metadata captions to a CSV/Parquet/TSV table.",
+        ),
+        "prompts": (
+            _TRAIN,
+            "Write zero-shot prompt sets as JSON: class name -> prompts, in evaluation order.",
+        ),
+        "evaluate": (
+            "derm_onto.cli.evaluate",
+            "Score predictions (--pred) or a score matrix (--scores, --classes) in TABLE "
+            "against --truth: per level, hierarchically, and by how far mistakes land in the "
+            "hierarchy.",
+        ),
+        "diff": (
+            "derm_onto.cli.diff",
+            "Report added, removed, obsoleted, relabelled and moved terms, and synonym, xref "
+            "and definition changes from OLD to NEW (ontology JSON files).",
+        ),
+        "render": (
+            "derm_onto.cli.obo",
+            "Draw the hierarchy under TERMs (default: all of it) as SVG or PNG (graphviz), or "
+            "as a self-contained HTML page with a collapsible, searchable tree.",
+        ),
+        "associations": (
+            "derm_onto.cli.associations",
+            "Evidence for condition <-> concept/finding links, mined from annotated data.",
+        ),
+        "kg": (
+            "derm_onto.cli.kg",
+            "Make a dataset table a knowledge graph: N-Triples, an Oxigraph store, Virtuoso.",
+        ),
+        "spark": (
+            "derm_onto.cli.spark",
+            "Label or caption a table on Apache Spark (pip install 'derm-onto[spark]').",
+        ),
+    }
+)

@@ -11,11 +11,10 @@ import click
 from derm_onto.cli._common import (
     ONTOLOGY_OPTION,
     PATH_TYPE,
-    endpoint_options,
     load_ontology,
     parse_levels,
-    parse_params,
 )
+from derm_onto.cli._endpoint import endpoint_options, parse_params
 from derm_onto.kg.build import KgFormat
 from derm_onto.labels import UnknownPolicy
 from derm_onto.sparql import Auth

@@ -11,11 +11,9 @@ from derm_onto.cli._common import (
     ONTOLOGY_OPTION,
     PATH_TYPE,
     command,
-    endpoint_options,
-    http_url,
     load_ontology,
-    parse_params,
 )
+from derm_onto.cli._endpoint import endpoint_options, http_url, parse_params
 from derm_onto.sparql import ENGINES, Auth, Engine
 
 
