@@ -46,12 +46,13 @@ step tried for one name; :meth:`Matcher.resolve_class` also reads compound class
 from __future__ import annotations
 
 import difflib
+import functools
 import heapq
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from derm_onto.model import KINDS, Kind, Ontology, SynonymType, Term
 from derm_onto.text import bag as _bag
@@ -169,6 +170,13 @@ def _outcome(found: Match | None) -> tuple[str, tuple[str, ...]]:
     return ("match", found.ids) if found.ids else ("miss", ())
 
 
+class _LooseIndex(NamedTuple):
+    norm: dict[str, dict[str, int]]
+    bag: dict[str, dict[str, int]]
+    fuzzy_keys: list[str]
+    words: dict[str, set[str]]
+
+
 class Matcher:
     """An index of one kind's names, built once; :meth:`match` is then a few dict lookups.
 
@@ -194,8 +202,7 @@ class Matcher:
             if t.obsolete
         }
         self._raw: dict[str, dict[str, int]] = {}
-        self._norm: dict[str, dict[str, int]] = {}
-        self._bag: dict[str, dict[str, int]] = {}
+        self._names: list[tuple[str, str, int]] = []  # (name, id, strength), for _loose
         for term in entries:
             names = [(term.label, _LABEL)]
             names += [
@@ -208,20 +215,7 @@ class Matcher:
             names += [(p, _EXACT) for p in term.provenance]
             for name, strength in names:
                 self._add(self._raw, fold(name), term.id, strength)
-                key = normalise(name)
-                self._add(self._norm, key, term.id, strength)
-                self._add(self._bag, _bag(key), term.id, strength)
-                if "(" in name or "[" in name:
-                    # "Dermatitis (acute and chronic)" is also found as "dermatitis", weakly:
-                    # any real label or exact synonym with that name outranks it
-                    bare = normalise(name, drop_qualifiers=True)
-                    self._add(self._norm, bare, term.id, _LOOSE)
-                    self._add(self._bag, _bag(bare), term.id, _LOOSE)
-        self._fuzzy_keys = sorted(self._norm)
-        self._words: dict[str, set[str]] = {}
-        for key, hits in self._norm.items():
-            for word in key.split():
-                self._words.setdefault(word, set()).update(self._live(hits))
+                self._names.append((name, term.id, strength))
         self._keys: dict[str, str] = {}
         self._first_words: dict[str, set[str]] | None = None
         self._cache: dict[str, Match] = {}
@@ -233,6 +227,45 @@ class Matcher:
             return
         slot = index.setdefault(key, {})
         slot[term_id] = min(strength, slot.get(term_id, strength))
+
+    @functools.cached_property
+    def _loose(self) -> _LooseIndex:
+        """The normalised, word-bag, fuzzy and word indexes: built on the first name that
+        the exact level does not resolve (``derm-onto match 'acne vulgaris'`` never needs
+        them)."""
+        norm: dict[str, dict[str, int]] = {}
+        bags: dict[str, dict[str, int]] = {}
+        for name, term_id, strength in self._names:
+            key = normalise(name)
+            self._add(norm, key, term_id, strength)
+            self._add(bags, _bag(key), term_id, strength)
+            if "(" in name or "[" in name:
+                # "Dermatitis (acute and chronic)" is also found as "dermatitis", weakly:
+                # any real label or exact synonym with that name outranks it
+                bare = normalise(name, drop_qualifiers=True)
+                self._add(norm, bare, term_id, _LOOSE)
+                self._add(bags, _bag(bare), term_id, _LOOSE)
+        words: dict[str, set[str]] = {}
+        for key, hits in norm.items():
+            for word in key.split():
+                words.setdefault(word, set()).update(self._live(hits))
+        return _LooseIndex(norm, bags, sorted(norm), words)
+
+    @property
+    def _norm(self) -> dict[str, dict[str, int]]:
+        return self._loose.norm
+
+    @property
+    def _bag(self) -> dict[str, dict[str, int]]:
+        return self._loose.bag
+
+    @property
+    def _fuzzy_keys(self) -> list[str]:
+        return self._loose.fuzzy_keys
+
+    @property
+    def _words(self) -> dict[str, set[str]]:
+        return self._loose.words
 
     def _live(self, term_ids: Iterable[str]) -> list[str]:
         """The ids, once each, with each obsolete one replaced (or dropped when nothing
