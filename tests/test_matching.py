@@ -523,3 +523,18 @@ def test_split_compound_keeps_names_and_drops_noise(pieces) -> None:
         assert part and part.casefold() in text.casefold()
         assert not is_generic(part)
         assert not {"photos", "pictures", "images", "and", "other"} & set(part.casefold().split())
+
+
+def test_issue16_exact_names_never_build_the_loose_indexes() -> None:
+    """`derm-onto match 'acne vulgaris'` pays only for the exact index: the normalised, bag
+    and fuzzy indexes are built on the first name the exact level misses, and then give
+    the same answers as a matcher that built them first."""
+    onto = load(bundled_ontology_path())
+    lazy = Matcher(onto)
+    assert lazy.match("Acne Vulgaris").method == "exact"
+    assert "_loose" not in vars(lazy)
+    eager = Matcher(onto)
+    assert eager._norm  # built up front
+    for text in ("Kaposi's sarcomas", "carcinoma, basal cell", "psoriasiss vulgaris", "xyzzy"):
+        assert lazy.match(text) == eager.match(text)
+    assert "_loose" in vars(lazy)
