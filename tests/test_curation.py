@@ -286,6 +286,8 @@ def _decision(decision: str, feature: str = "plaque") -> dict[str, str]:
         (["plaque"], "remove", False),
         (["vesicle"], "keep", False),
         (["vesicle"], "add", False),
+        (["vesicle"], "reject", True),
+        (["plaque"], "reject", False),
     ],
 )
 def test_evidence_decisions_must_agree_with_the_terms(faithful, linked, decision, ok) -> None:
@@ -302,6 +304,16 @@ def test_evidence_decisions_must_agree_with_the_terms(faithful, linked, decision
     else:
         with pytest.raises(CurationError, match="/evidence_decisions/0: decision"):
             apply_curation(faithful, data)
+
+
+def test_a_link_is_decided_once(faithful) -> None:
+    data = curation(
+        terms={"Psoriasis": {"concepts": ["plaque"]}},
+        concepts=[PLAQUE],
+        evidence_decisions=[_decision("keep"), _decision("add")],
+    )
+    with pytest.raises(CurationError, match=r"/evidence_decisions/1: .*decided twice"):
+        apply_curation(faithful, data)
 
 
 def test_evidence_decisions_name_real_terms(faithful) -> None:

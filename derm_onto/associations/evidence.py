@@ -155,6 +155,8 @@ class CheckOptions:
     candidate_ci_low: float = 0.30
     alpha: float = 0.05
     level: float = 0.95
+    #: proposals: conditions shallower than this (Derm1M's top categories) get none
+    min_depth: int = 2
 
 
 @dataclass
@@ -165,6 +167,8 @@ class LinkReport:
     feature: str
     status: LinkStatus
     evidence: list[Evidence] = field(default_factory=list)
+    #: a candidate: why the placement rule does not propose it ("" when it does)
+    note: str = ""
 
     def best(self) -> Evidence | None:
         """The evidence row with the highest confidence (ties: most images)."""
@@ -380,6 +384,7 @@ def check(
         if isinstance(t, Concept) and t.category == ConceptCategory.ARTIFACT
     }
     candidates: list[LinkReport] = []
+    depths = hierarchy.depth(graph)
     for (c, f), rows in sorted(index.records.items()):
         if (c, f) in implied or f in artifacts or c not in ontology or f not in ontology:
             continue
@@ -390,34 +395,91 @@ def check(
             and (r["q_value"] < options.alpha or r["ci_low"] >= options.candidate_ci_low)
         ]
         if good:
-            candidates.append(LinkReport(c, f, "supported", index.evidence(c, f)))
-    summary = _summary(ontology, index, links, candidates, implied, options)
+            note = placement(ontology, graph, index, c, f, options, depths)
+            candidates.append(LinkReport(c, f, "supported", index.evidence(c, f), note))
+    summary = _summary(ontology, index, links, candidates, options)
     return CheckReport(links, candidates, summary)
 
 
-def _summary(
+def _rate(index: EvidenceIndex, condition: str, feature: str) -> float | None:
+    rows = index.evidence(condition, feature)
+    return max(e.confidence for e in rows) if rows else None
+
+
+def placement(
+    ontology: Ontology,
+    graph: Any,
+    index: EvidenceIndex,
+    condition: str,
+    feature: str,
+    options: CheckOptions,
+    depths: Mapping[str, int] | None = None,
+) -> str:
+    """Why a candidate link should not be placed on ``condition`` ("" when it may be).
+
+    A link holds for every descendant (OWL inheritance), so a candidate is *proposed* only
+    when it is a concept (sites and symptoms are the datasets' sampling or the patients'
+    report: the curation decides those by hand), the condition is not one of the top
+    categories (depth < ``min_depth``), and, on a group, the data show it across the group
+    rather than in one member: at least two children with data (unless it has one child),
+    and every child and descendant with data shows it in >= ``support_confidence`` of its
+    images.
+    """
+    from derm_onto import hierarchy
+
+    if feature not in {t.id for t in ontology.concepts}:
+        return "a finding (site or symptom): decided by hand"
+    depths = depths if depths is not None else hierarchy.depth(graph)
+    depth = depths.get(condition, 0)
+    if depth < options.min_depth:
+        return "a top category"
+    kids = hierarchy.children(graph, condition) if condition in graph else []
+    if not kids:
+        return ""
+    rated = [r for k in kids if (r := _rate(index, k, feature)) is not None]
+    if len(kids) > 1 and len(rated) < 2:
+        return "a group seen through one member only"
+    for d in hierarchy.descendants(graph, condition):
+        r = _rate(index, d, feature)
+        if r is not None and r < options.support_confidence:
+            return f"a group whose member {ontology.term(d).label!r} shows it in {r:.0%}"
+    return ""
+
+
+def implied_links(graph: Any, direct: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Every (condition, feature) a set of direct links implies: a link on a condition holds
+    for each of its descendants (OWL inheritance of ``subClassOf has_feature some F``)."""
+    from derm_onto import hierarchy
+
+    out: set[tuple[str, str]] = set()
+    for c, f in direct:
+        if c in graph:
+            out.update((d, f) for d in hierarchy.descendants(graph, c, reflexive=True))
+    return out
+
+
+def quality(
     ontology: Ontology,
     index: EvidenceIndex,
-    links: list[LinkReport],
-    candidates: list[LinkReport],
-    implied: set[tuple[str, str]],
-    options: CheckOptions,
+    direct: Iterable[tuple[str, str]],
+    options: CheckOptions | None = None,
+    *,
+    graph: Any = None,
 ) -> dict[str, Any]:
-    """Counts before/after, and the issue's quality measures on concepts:
-    recall = share of (condition, concept) pairs seen in >= 40% of the condition's images
-    that are linked (asserted or inherited); precision = share of linked pairs with data
-    whose concept appears in >= 10% of the images."""
-    from collections import Counter
+    """The issue's quality measures of a set of direct links on concepts, against an
+    evidence document: recall = share of the (condition, concept) pairs seen in >= 40%
+    (``candidate_confidence``) of the condition's images, in some source with >= the
+    minimum images, that are linked on the condition or inherited from an ancestor;
+    precision = share of linked pairs (inherited included) with data whose concept some
+    source shows in >= 10% (``support_confidence``) of the condition's images. Conditions
+    are every node with images, groups included (a group's images are its descendants').
+    """
+    from derm_onto import hierarchy
 
-    status = Counter(x.status for x in links)
+    options = options or CheckOptions()
+    graph = graph if graph is not None else hierarchy.build_graph(ontology)
     concept_ids = {t.id for t in ontology.concepts}
-    contradicted = {(x.condition, x.feature) for x in links if x.status == "contradicted"}
-    added = {(x.condition, x.feature) for x in candidates}
-
-    def best_rate(c: str, f: str) -> float | None:
-        rows = index.evidence(c, f)
-        return max(e.confidence for e in rows) if rows else None
-
+    linked = {k for k in implied_links(graph, direct) if k[1] in concept_ids}
     frequent = {
         key
         for key, rows in index.records.items()
@@ -427,22 +489,39 @@ def _summary(
             for r in rows
         )
     }
+    rates = {k: [e.confidence for e in index.evidence(*k)] for k in linked}
+    with_data = {k: max(r) for k, r in rates.items() if r}
+    good = sum(1 for r in with_data.values() if r >= options.support_confidence)
+    found = len(frequent & linked)
+    return {
+        "linked_concept_pairs": len(linked),
+        "linked_with_data": len(with_data),
+        "precision_ge_10pct": round(good / len(with_data), 4) if with_data else None,
+        "frequent_pairs_ge_40pct": len(frequent),
+        "recall_of_frequent": round(found / len(frequent), 4) if frequent else None,
+    }
 
-    def measures(linked: set[tuple[str, str]]) -> dict[str, Any]:
-        linked = {k for k in linked if k[1] in concept_ids}
-        rated = {k: best_rate(*k) for k in linked}
-        with_data = {k: r for k, r in rated.items() if r is not None}
-        good = sum(1 for r in with_data.values() if r >= options.support_confidence)
-        found = len(frequent & linked)
-        return {
-            "linked_concept_pairs": len(linked),
-            "linked_with_data": len(with_data),
-            "precision_ge_10pct": round(good / len(with_data), 4) if with_data else None,
-            "frequent_pairs_ge_40pct": len(frequent),
-            "recall_of_frequent": round(found / len(frequent), 4) if frequent else None,
-        }
 
-    after = (implied - contradicted) | added
+def _summary(
+    ontology: Ontology,
+    index: EvidenceIndex,
+    links: list[LinkReport],
+    candidates: list[LinkReport],
+    options: CheckOptions,
+) -> dict[str, Any]:
+    """Counts, and :func:`quality` before and after removing the contradicted links and
+    adding every candidate."""
+    from collections import Counter
+
+    from derm_onto import hierarchy
+
+    graph = hierarchy.build_graph(ontology)
+    status = Counter(x.status for x in links)
+    direct = {(x.condition, x.feature) for x in links}
+    contradicted = {(x.condition, x.feature) for x in links if x.status == "contradicted"}
+    added = {(x.condition, x.feature) for x in candidates}
+    proposed = {(x.condition, x.feature) for x in candidates if not x.note}
+    after = (direct - contradicted) | added
     return {
         "asserted": len(links),
         "supported": status.get("supported", 0),
@@ -450,8 +529,14 @@ def _summary(
         "weak": status.get("weak", 0),
         "no_data": status.get("no_data", 0),
         "candidates": len(candidates),
-        "before": measures(implied),
-        "after_removing_contradicted_and_adding_candidates": measures(after),
+        "proposed": len(proposed),
+        "before": quality(ontology, index, direct, options, graph=graph),
+        "after_removing_contradicted_and_adding_candidates": quality(
+            ontology, index, after, options, graph=graph
+        ),
+        "after_removing_contradicted_and_adding_proposed": quality(
+            ontology, index, (direct - contradicted) | proposed, options, graph=graph
+        ),
     }
 
 
@@ -466,18 +551,23 @@ def format_report(ontology: Ontology, report: CheckReport) -> str:
             if best
             else "no data"
         )
+        note = f" (not proposed: {link.note})" if link.note else ""
         return (
             f"  {link.condition} {ontology.term(link.condition).label} -> {link.feature} "
-            f"{ontology.term(link.feature).label}: {where}\n"
+            f"{ontology.term(link.feature).label}: {where}{note}\n"
         )
 
     s = report.summary
     out = [
         f"asserted links: {s['asserted']} (supported {s['supported']}, contradicted "
         f"{s['contradicted']}, weak {s['weak']}, no data {s['no_data']}); "
-        f"candidates: {s['candidates']}\n"
+        f"candidates: {s['candidates']} (proposed by the placement rule: {s['proposed']})\n"
     ]
-    for name in ("before", "after_removing_contradicted_and_adding_candidates"):
+    for name in (
+        "before",
+        "after_removing_contradicted_and_adding_candidates",
+        "after_removing_contradicted_and_adding_proposed",
+    ):
         m = s[name]
         out.append(
             f"{name}: {m['linked_concept_pairs']} concept links, precision(>=10%) "
