@@ -157,6 +157,9 @@ class CheckOptions:
     level: float = 0.95
     #: proposals: conditions shallower than this (Derm1M's top categories) get none
     min_depth: int = 2
+    #: the quality measures are also given for "diseases": conditions with at most this many
+    #: descendants (leaves and disease families), apart from the broad classes above them
+    broad_size: int = 12
 
 
 @dataclass
@@ -421,9 +424,9 @@ def placement(
     when it is a concept (sites and symptoms are the datasets' sampling or the patients'
     report: the curation decides those by hand), the condition is not one of the top
     categories (depth < ``min_depth``), and, on a group, the data show it across the group
-    rather than in one member: at least two children with data (unless it has one child),
-    and every child and descendant with data shows it in >= ``support_confidence`` of its
-    images.
+    rather than in one member: at least two children with data, or most of its images
+    labelled at the group itself (unless it has one child), and every child and descendant
+    with data shows it in >= ``support_confidence`` of its images.
     """
     from derm_onto import hierarchy
 
@@ -436,9 +439,12 @@ def placement(
     kids = hierarchy.children(graph, condition) if condition in graph else []
     if not kids:
         return ""
-    rated = [r for k in kids if (r := _rate(index, k, feature)) is not None]
-    if len(kids) > 1 and len(rated) < 2:
-        return "a group seen through one member only"
+    seen = [k for k in kids if index.evidence(condition=k, feature=feature)]
+    if len(kids) > 1 and len(seen) < 2:
+        own = max((e.n_images for e in index.evidence(condition, feature)), default=0)
+        members = sum(max(e.n_images for e in index.evidence(k, feature)) for k in seen)
+        if members * 2 > own:
+            return "a group seen through one member only"
     for d in hierarchy.descendants(graph, condition):
         r = _rate(index, d, feature)
         if r is not None and r < options.support_confidence:
@@ -458,6 +464,18 @@ def implied_links(graph: Any, direct: Iterable[tuple[str, str]]) -> set[tuple[st
     return out
 
 
+def disease_nodes(ontology: Ontology, graph: Any, options: CheckOptions) -> set[str]:
+    """Conditions with at most ``broad_size`` descendants: leaves and disease families
+    (melanoma, basal cell carcinoma, scabies), not broad classes (malignant, infectious)."""
+    from derm_onto import hierarchy
+
+    return {
+        c.id
+        for c in ontology.conditions
+        if c.id in graph and len(hierarchy.descendants(graph, c.id)) <= options.broad_size
+    }
+
+
 def quality(
     ontology: Ontology,
     index: EvidenceIndex,
@@ -465,6 +483,7 @@ def quality(
     options: CheckOptions | None = None,
     *,
     graph: Any = None,
+    conditions: set[str] | None = None,
 ) -> dict[str, Any]:
     """The issue's quality measures of a set of direct links on concepts, against an
     evidence document: recall = share of the (condition, concept) pairs seen in >= 40%
@@ -472,18 +491,23 @@ def quality(
     minimum images, that are linked on the condition or inherited from an ancestor;
     precision = share of linked pairs (inherited included) with data whose concept some
     source shows in >= 10% (``support_confidence``) of the condition's images. Conditions
-    are every node with images, groups included (a group's images are its descendants').
+    are every node with images, groups included (a group's images are its descendants'), or
+    only ``conditions`` when given.
     """
     from derm_onto import hierarchy
 
     options = options or CheckOptions()
     graph = graph if graph is not None else hierarchy.build_graph(ontology)
     concept_ids = {t.id for t in ontology.concepts}
-    linked = {k for k in implied_links(graph, direct) if k[1] in concept_ids}
+
+    def kept(key: tuple[str, str]) -> bool:
+        return key[1] in concept_ids and (conditions is None or key[0] in conditions)
+
+    linked = {k for k in implied_links(graph, direct) if kept(k)}
     frequent = {
         key
         for key, rows in index.records.items()
-        if key[1] in concept_ids
+        if kept(key)
         and any(
             r["confidence"] >= options.candidate_confidence and r["n_images"] >= index.min_images
             for r in rows
@@ -522,7 +546,13 @@ def _summary(
     added = {(x.condition, x.feature) for x in candidates}
     proposed = {(x.condition, x.feature) for x in candidates if not x.note}
     after = (direct - contradicted) | added
-    return {
+    diseases = disease_nodes(ontology, graph, options)
+    sets = {
+        "before": direct,
+        "after_removing_contradicted_and_adding_candidates": after,
+        "after_removing_contradicted_and_adding_proposed": (direct - contradicted) | proposed,
+    }
+    out: dict[str, Any] = {
         "asserted": len(links),
         "supported": status.get("supported", 0),
         "contradicted": status.get("contradicted", 0),
@@ -530,14 +560,34 @@ def _summary(
         "no_data": status.get("no_data", 0),
         "candidates": len(candidates),
         "proposed": len(proposed),
-        "before": quality(ontology, index, direct, options, graph=graph),
-        "after_removing_contradicted_and_adding_candidates": quality(
-            ontology, index, after, options, graph=graph
-        ),
-        "after_removing_contradicted_and_adding_proposed": quality(
-            ontology, index, (direct - contradicted) | proposed, options, graph=graph
-        ),
     }
+    for name, linked in sets.items():
+        out[name] = quality(ontology, index, linked, options, graph=graph)
+        out[name]["diseases"] = quality(
+            ontology, index, linked, options, graph=graph, conditions=diseases
+        )
+    return out
+
+
+def format_quality(m: Mapping[str, Any]) -> str:
+    """One line of :func:`quality` figures (and of its ``diseases`` part when present).
+
+    >>> format_quality({"linked_concept_pairs": 9, "precision_ge_10pct": 0.9,
+    ...     "recall_of_frequent": 0.75, "frequent_pairs_ge_40pct": 4})
+    '9 concept links, precision(>=10%) 0.9, recall of >=40% concepts 0.75 (of 4)'
+    """
+    text = (
+        f"{m['linked_concept_pairs']} concept links, precision(>=10%) "
+        f"{m['precision_ge_10pct']}, recall of >=40% concepts {m['recall_of_frequent']} "
+        f"(of {m['frequent_pairs_ge_40pct']})"
+    )
+    if "diseases" in m:
+        d = m["diseases"]
+        text += (
+            f"; diseases only: precision {d['precision_ge_10pct']}, "
+            f"recall {d['recall_of_frequent']} (of {d['frequent_pairs_ge_40pct']})"
+        )
+    return text
 
 
 def format_report(ontology: Ontology, report: CheckReport) -> str:
@@ -568,11 +618,7 @@ def format_report(ontology: Ontology, report: CheckReport) -> str:
         "after_removing_contradicted_and_adding_candidates",
         "after_removing_contradicted_and_adding_proposed",
     ):
-        m = s[name]
-        out.append(
-            f"{name}: {m['linked_concept_pairs']} concept links, precision(>=10%) "
-            f"{m['precision_ge_10pct']}, recall of >=40% concepts {m['recall_of_frequent']}\n"
-        )
+        out.append(f"{name}: {format_quality(s[name])}\n")
     contradicted = [x for x in report.links if x.status == "contradicted"]
     out.append(f"contradicted ({len(contradicted)}):\n")
     out.extend(line(x) for x in contradicted)
