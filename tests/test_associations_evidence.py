@@ -1,16 +1,17 @@
-"""Tests of the check's contradiction rule (depletion against the base rate) and of the
-held-out evaluation of the links."""
+"""Tests of the check's contradiction rule (depletion against the base rate), its placement
+rule, and the held-out evaluation of the links."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derm_onto.associations import evidence, stats
+from derm_onto.associations import evidence, holdout, stats
 from derm_onto.associations.evidence import CheckOptions, Evidence, LinkReport
 from derm_onto.jsonio import load
 from derm_onto.model import Ontology
@@ -121,3 +122,132 @@ def test_bundled_contradictions_are_all_below_their_base_rate(bundled: Ontology)
     # the feature the issue's example names, macule, cannot contradict anything
     macule = next(t.id for t in bundled.concepts if t.label == "macule")
     assert all(x.status != "contradicted" for x in report.links if x.feature == macule)
+
+
+# -- held-out: split by case, decide on A, measure on B ---------------------------------------
+
+
+def _derm1m_rows(n_per_class: int = 30) -> list[str]:
+    rows = []
+    for i in range(n_per_class):
+        rows.append(f"img/p{i}.jpg,psoriasis,scale,face,itch")
+        rows.append(f"img/m{i}.jpg,melanoma,pigment network,No body location information,None")
+        rows.append(f"img/b{i}.jpg,basal cell carcinoma,papule,face,No symptom information")
+    return rows
+
+
+def _write(path: Path, rows: list[str]) -> Path:
+    path.write_text(
+        "filename,disease_label,skin_concept,body_location,symptoms\n" + "\n".join(rows)
+    )
+    return path
+
+
+def _halves(folder: Path, table: Path) -> tuple[list[str], list[str]]:
+    import pyarrow.parquet as pq
+
+    a, b = holdout.split_tables([str(table)], folder)
+    return (
+        pq.read_table(a[0]).column("filename").to_pylist(),
+        pq.read_table(b[0]).column("filename").to_pylist(),
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=60),
+    st.randoms(use_true_random=False),
+)
+def test_split_keeps_every_row_once_cases_together_and_ignores_order(
+    tmp_path_factory: Any, cases: list[int], rnd: Any
+) -> None:
+    folder = tmp_path_factory.mktemp("split")
+    rows = [f"case{c}.jpg,psoriasis,scale,face,itch" for c in cases]  # repeated cases
+    a, b = _halves(folder / "1", _write(folder / "t.csv", rows))
+    assert sorted(a + b) == sorted(f"case{c}.jpg" for c in cases)
+    assert not set(a) & set(b)  # a case's images never straddle the halves
+    assert all(holdout.half_of(k) == "A" for k in a) and all(holdout.half_of(k) == "B" for k in b)
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)
+    a2, b2 = _halves(folder / "2", _write(folder / "s.csv", shuffled))
+    assert sorted(a2) == sorted(a) and sorted(b2) == sorted(b)
+
+
+def test_split_passes_label_only_tables_whole(tmp_path: Path) -> None:
+    labels = tmp_path / "fitz.csv"
+    labels.write_text("md5hash,fitzpatrick_scale,label\na,1,psoriasis\n")
+    skincon = tmp_path / "skincon.csv"
+    skincon.write_text(
+        "ImageID,Vesicle,Papule,Do not consider this image\na.jpg,0,1,0\nb.jpg,0,0,0\n"
+    )
+    a, b = holdout.split_tables([str(skincon), str(labels)], tmp_path / "h")
+    assert a[1] == b[1] == str(labels)
+    assert a[0] != b[0] and Path(a[0]).is_file() and Path(b[0]).is_file()
+
+
+def test_holdout_decides_on_a_and_measures_on_b(tmp_path: Path) -> None:
+    from derm_onto.associations.mine import MineOptions
+
+    from .conftest import TINY
+
+    tiny = load(TINY)
+    table = _write(tmp_path / "d.csv", _derm1m_rows(40))
+    reject = {"condition": "basal cell carcinoma", "feature": "papule", "decision": "reject"}
+    result = holdout.holdout(
+        [str(table)], tiny, [{**reject, "reason": "test"}], mine_options=MineOptions(min_images=5)
+    )
+    a, b = result["rows"]["derm1m"]
+    assert a + b == 120 and a > 20 and b > 20
+    assert result["proposed"] >= 1 and result["taken_by_the_curation"] == result["proposed"] - 1
+    # BCC -> papule is in every BCC image of both halves: the rule finds it, the curation not
+    rule = result["rule_held_out"]
+    curated = result["curated_held_out"]
+    assert rule["recall_of_frequent"] > curated["recall_of_frequent"]
+    assert rule["linked_concept_pairs"] == curated["linked_concept_pairs"] + 1
+    assert "diseases" in rule and holdout.format_holdout(result).count("held_out") == 4
+
+
+def test_placement_rule_on_the_tiny_hierarchy(tmp_path: Path) -> None:
+    from derm_onto.associations.mine import MineOptions, mine
+
+    from . import ids
+    from .conftest import TINY
+
+    tiny = load(TINY)
+    doc = mine([str(_write(tmp_path / "d.csv", _derm1m_rows()))], tiny, MineOptions(min_images=5))
+    report = evidence.check(tiny, doc)
+    notes = {(x.condition, x.feature): x.note for x in report.candidates}
+    assert notes[(ids.BCC, ids.PAPULE)] == ""  # a leaf: proposed
+    assert notes[(ids.NEOPLASM, ids.PAPULE)] == "a top category"
+    assert notes[(ids.MALIGNANT, ids.PAPULE)] == (
+        "a group whose member 'malignant melanocytic' shows it in 0%"
+    )
+    assert notes[(ids.PSORIASIS, ids.FACE)].startswith("a finding")
+    summary = report.summary["after_removing_contradicted_and_adding_proposed"]
+    assert summary["diseases"]["frequent_pairs_ge_40pct"] <= summary["frequent_pairs_ge_40pct"]
+
+
+def test_cli_check_holdout(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from derm_onto.cli import main
+
+    from .conftest import TINY
+
+    table = _write(tmp_path / "d.csv", _derm1m_rows(40))
+    out = tmp_path / "ev.json"
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["associations", "mine", str(table), "--ontology", str(TINY), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    args = ["associations", "check", "--evidence", str(out), "--ontology", str(TINY)]
+    result = runner.invoke(main, [*args, "--holdout", str(table), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report["holdout"]["rows"]) == {"derm1m"}
+    assert report["holdout"]["rule_held_out"]["precision_ge_10pct"] is not None
+    result = runner.invoke(main, [*args, "--holdout", str(tmp_path / "nosuch.csv")])
+    assert result.exit_code == 1 and "no such file" in result.output

@@ -118,7 +118,10 @@ def decided_links(
 
     out: dict[str, set[tuple[str, str]]] = {k: set() for k in ("keep", "remove", "add", "reject")}
     for i, d in enumerate(decisions):
-        condition = resolve_term(ontology, d["condition"])
+        try:
+            condition = resolve_term(ontology, d["condition"])
+        except DermOntoError as exc:
+            raise DermOntoError(f"/evidence_decisions/{i}/condition: {exc}") from None
         feature = None
         for kind in ("concepts", "findings"):
             try:

@@ -113,7 +113,7 @@ def mine(
     type=PATH_TYPE,
     default=None,
     help="With --holdout: the curation file whose evidence decisions are applied on half A "
-    "(default: the bundled one).",
+    "(default: the bundled one with the bundled ontology, none with --ontology).",
 )
 def check(
     evidence_path: Path | None,
@@ -135,10 +135,13 @@ def check(
         from derm_onto.curation import load_curation
         from derm_onto.resources import DERM1M_CURATION, data_dir
 
-        curation = load_curation(
-            curation_path or Path(str(data_dir("ontology").joinpath(DERM1M_CURATION)))
-        )
-        held_out = holdout(list(holdout_tables), onto, curation.get("evidence_decisions", []))
+        decisions: list[dict[str, object]] = []
+        if curation_path is not None or ontology_path is None:  # the bundled pair by default
+            curation = load_curation(
+                curation_path or Path(str(data_dir("ontology").joinpath(DERM1M_CURATION)))
+            )
+            decisions = curation.get("evidence_decisions", [])
+        held_out = holdout(list(holdout_tables), onto, decisions)
     if fmt == "json":
         result = report.as_dict(onto)
         if held_out is not None:
