@@ -328,6 +328,31 @@ def test_evidence_decisions_name_real_terms(faithful) -> None:
         apply_curation(faithful, {**base, "evidence_decisions": [bad]})
 
 
+def test_bundled_evidence_decisions_cover_every_candidate() -> None:
+    """The curation decided every candidate the bundled evidence offers: what `associations
+    check` still lists is rejected, each with a reason that gives the counts."""
+    from derm_onto.associations import evidence
+    from derm_onto.associations.holdout import decided_links
+    from derm_onto.jsonio import load
+
+    onto = load(bundled_ontology_path())
+    data = json.loads(data_dir("ontology").joinpath(DERM1M_CURATION).read_text("utf-8"))
+    decided = decided_links(onto, data["evidence_decisions"])
+    report = evidence.check(onto, evidence.read(evidence.default_path()))
+    candidates = {(x.condition, x.feature) for x in report.candidates}
+    assert candidates and candidates <= decided["reject"]
+    # every proposal of the placement rule that is not linked was rejected on clinical grounds
+    proposed = {(x.condition, x.feature) for x in report.candidates if not x.note}
+    reasons = {
+        (d["condition"], d["feature"]): d["reason"]
+        for d in data["evidence_decisions"]
+        if d["decision"] == "reject"
+    }
+    labelled = {(onto.term(c).label, onto.term(f).label) for c, f in proposed}
+    assert all(reasons[k].startswith("Rejected: ") for k in labelled)
+    assert all("Counts: " in reasons[k] for k in labelled)
+
+
 def test_bundled_evidence_decisions_cover_the_mined_contradictions() -> None:
     """Every asserted link the bundled evidence contradicts has a recorded keep decision."""
     from derm_onto.associations import evidence
