@@ -244,11 +244,22 @@ def test_cli_check_holdout(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     args = ["associations", "check", "--evidence", str(out), "--ontology", str(TINY)]
-    result = runner.invoke(main, [*args, "--holdout", str(table), "--format", "json"])
+    result = runner.invoke(
+        main, [*args, "--holdout", str(table), "--holdout-splits", "2", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    assert set(report["holdout"]["rows"]) == {"derm1m"}
-    assert report["holdout"]["rule_held_out"]["precision_ge_10pct"] is not None
+    report = json.loads(result.stdout)["holdout"]
+    first, second = report["splits"]
+    assert set(first["rows"]) == {"derm1m"} and first["salt"] != second["salt"]
+    assert first["rows"] != second["rows"]  # another salt, another split
+    spread = report["summary"]["rule_held_out"]["recall"]
+    values = [
+        first["rule_held_out"]["recall_of_frequent"],
+        second["rule_held_out"]["recall_of_frequent"],
+    ]
+    assert (spread["min"], spread["max"]) == (min(values), max(values))
+    result = runner.invoke(main, [*args, "--holdout", str(table), "--holdout-splits", "2"])
+    assert "held-out over 2 splits" in result.stdout and "asserted links:" in result.stdout
     result = runner.invoke(main, [*args, "--holdout", str(tmp_path / "nosuch.csv")])
     assert result.exit_code == 1 and "no such file" in result.output
 

@@ -29,7 +29,7 @@ its mean when the mean is whole, so the lower tail is >= 1/2).
 
 Candidates are unasserted pairs, not implied by an ancestor's link, seen in >=
 ``candidate_confidence`` (40%) of the condition's images, and either significantly enriched
-(BH q < alpha) or common beyond doubt (lower Wilson bound >= ``candidate_ci_low``, 30%): a
+(BH q < alpha) or common beyond doubt (lower Wilson bound >= ``candidate_ci_low``, 20%): a
 typical feature need not be specific (erythema is typical of eczema and of much else).
 """
 
@@ -152,7 +152,7 @@ class CheckOptions:
     support_confidence: float = 0.10
     contradict_below: float = 0.25
     candidate_confidence: float = 0.40
-    candidate_ci_low: float = 0.30
+    candidate_ci_low: float = 0.20
     alpha: float = 0.05
     level: float = 0.95
     #: proposals: conditions shallower than this (Derm1M's top categories) get none

@@ -38,6 +38,16 @@ GROUP_KEYS: dict[str, str] = {
     "pad_ufes_20": "patient_id",
 }
 DEFAULT_SALT = "derm-onto holdout 1"
+SETS = ("before", "rule", "curated", "shipped")
+
+
+def salts(n: int) -> list[str]:
+    """The salts of ``n`` repeated splits, the default one first.
+
+    >>> salts(2)
+    ['derm-onto holdout 1', 'derm-onto holdout 2']
+    """
+    return [f"derm-onto holdout {i}" for i in range(1, n + 1)]
 
 
 def half_of(key: str, salt: str = DEFAULT_SALT) -> str:
@@ -266,3 +276,55 @@ def holdout(
         for s, t in zip(doc_a["sources"], doc_b["sources"], strict=True)
     }
     return result
+
+
+def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Mean, min and max of precision and recall over repeated splits, per set of links,
+    held out and in sample, for every condition and for the diseases only.
+
+    >>> m = {"precision_ge_10pct": 0.9, "recall_of_frequent": 0.7}
+    >>> r = {f"{s}_{w}": {**m, "diseases": m} for s in SETS for w in ("held_out", "in_sample")}
+    >>> summarise([r, r])["curated_held_out"]["recall"]
+    {'mean': 0.7, 'min': 0.7, 'max': 0.7}
+    """
+    out: dict[str, Any] = {"splits": len(results)}
+    for name in SETS:
+        for where in ("held_out", "in_sample"):
+            key = f"{name}_{where}"
+            entry: dict[str, Any] = {}
+            for scope in ("", "diseases_"):
+                for measure, field_name in (
+                    ("precision", "precision_ge_10pct"),
+                    ("recall", "recall_of_frequent"),
+                ):
+                    parts = [r[key]["diseases"] if scope else r[key] for r in results]
+                    values = [p[field_name] for p in parts if p[field_name] is not None]
+                    entry[scope + measure] = (
+                        {
+                            "mean": round(sum(values) / len(values), 4),
+                            "min": min(values),
+                            "max": max(values),
+                        }
+                        if values
+                        else None
+                    )
+            out[key] = entry
+    return out
+
+
+def format_summary(summary: Mapping[str, Any]) -> str:
+    """The summary of repeated splits as text: mean [min-max]."""
+
+    def span(x: Mapping[str, float] | None) -> str:
+        return "n/a" if x is None else f"{x['mean']:.3f} [{x['min']:.3f}-{x['max']:.3f}]"
+
+    out = [f"held-out over {summary['splits']} splits (mean [min-max]):\n"]
+    for name in SETS:
+        for where in ("held_out", "in_sample"):
+            e = summary[f"{name}_{where}"]
+            out.append(
+                f"  {name} ({where}): precision {span(e['precision'])}, recall "
+                f"{span(e['recall'])}; diseases only: precision {span(e['diseases_precision'])}, "
+                f"recall {span(e['diseases_recall'])}\n"
+            )
+    return "".join(out)

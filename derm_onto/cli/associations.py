@@ -115,6 +115,14 @@ def mine(
     help="With --holdout: the curation file whose evidence decisions are applied on half A "
     "(default: the bundled one with the bundled ontology, none with --ontology).",
 )
+@click.option(
+    "--holdout-splits",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --holdout: repeat with this many different splits (salts) and report the "
+    "mean, min and max.",
+)
 def check(
     evidence_path: Path | None,
     ontology_path: Path | None,
@@ -122,6 +130,7 @@ def check(
     fail_on_contradiction: bool,
     holdout_tables: tuple[str, ...],
     curation_path: Path | None,
+    holdout_splits: int,
 ) -> None:
     """Report asserted links the data contradicts and links it strongly supports."""
     from derm_onto.associations import evidence
@@ -129,9 +138,10 @@ def check(
     onto = load_ontology(ontology_path)
     document = evidence.read(evidence_path or evidence.default_path())
     report = evidence.check(onto, document)
-    held_out = None
+    held_out: dict[str, object] | None = None
+    text = ""
     if holdout_tables:
-        from derm_onto.associations.holdout import holdout
+        from derm_onto.associations import holdout as ho
         from derm_onto.curation import load_curation
         from derm_onto.resources import DERM1M_CURATION, data_dir
 
@@ -141,18 +151,22 @@ def check(
                 curation_path or Path(str(data_dir("ontology").joinpath(DERM1M_CURATION)))
             )
             decisions = curation.get("evidence_decisions", [])
-        held_out = holdout(list(holdout_tables), onto, decisions)
+        results = [
+            ho.holdout(list(holdout_tables), onto, decisions, salt=salt)
+            for salt in ho.salts(holdout_splits)
+        ]
+        summary = ho.summarise(results)
+        held_out = {"splits": results, "summary": summary}
+        text = ho.format_holdout(results[0]) + (
+            ho.format_summary(summary) if holdout_splits > 1 else ""
+        )
     if fmt == "json":
         result = report.as_dict(onto)
         if held_out is not None:
             result["holdout"] = held_out
         click.echo(json.dumps(result, indent=2, sort_keys=True))
     else:
-        if held_out is not None:
-            from derm_onto.associations.holdout import format_holdout
-
-            click.echo(format_holdout(held_out), nl=False)
-        click.echo(evidence.format_report(onto, report), nl=False)
+        click.echo(text + evidence.format_report(onto, report), nl=False)
     if fail_on_contradiction and report.summary["contradicted"]:
         raise click.exceptions.Exit(1)
 
