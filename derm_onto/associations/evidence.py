@@ -351,6 +351,7 @@ class CheckReport:
                 "feature": link.feature,
                 "feature_label": ontology.term(link.feature).label,
                 "status": link.status,
+                "note": link.note,
                 "evidence": [e.__dict__ for e in link.evidence],
                 "best": best.__dict__ if best else None,
             }
