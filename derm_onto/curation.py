@@ -17,8 +17,8 @@ holds:
   synonyms, xrefs and typical concepts/findings;
 * ``concepts`` and ``findings``: the full concept vocabulary and finding list.
 * ``evidence_decisions`` (optional): per disease <-> concept/finding link, what the curation
-  decided (``keep``/``remove``/``add``) after ``derm-onto associations check``, and why; checked
-  against ``terms``, it changes nothing itself.
+  decided (``keep``/``remove``/``add``/``reject``) after ``derm-onto associations check``, and
+  why; checked against ``terms``, it changes nothing itself.
 
 A node is named by its id, its exact released name, a released path suffix
 (``"malignant > melanocytic"``) or its current label; a name that fits several nodes is an
@@ -362,8 +362,10 @@ def _check_evidence_decisions(
     """Each evidence decision names a real link and agrees with /terms.
 
     ``keep`` and ``add`` need the link in the condition's concepts or findings, ``remove``
-    needs it gone; the decisions themselves change nothing.
+    (an asserted link taken out) and ``reject`` (a candidate not taken) need it absent; the
+    decisions themselves change nothing. A link is decided once.
     """
+    decided: set[tuple[str, str]] = set()
     for i, decision in enumerate(decisions):
         where = pointer("evidence_decisions", i)
         node_id = curator.resolve(decision["condition"], f"{where}/condition")
@@ -380,7 +382,10 @@ def _check_evidence_decisions(
             raise curator.fail(f"{where}/feature", f"no concept or finding is called {name!r}")
         term = annotations.get(node_id, {})
         linked = feature in (*term.get("concepts", ()), *term.get("findings", ()))
-        if linked != (decision["decision"] != "remove"):
+        if (node_id, feature) in decided:
+            raise curator.fail(where, f"{decision['condition']!r} -> {name!r} is decided twice")
+        decided.add((node_id, feature))
+        if linked != (decision["decision"] in ("keep", "add")):
             state = "still links" if linked else "does not link"
             raise curator.fail(
                 where,

@@ -389,7 +389,12 @@ def test_check_finds_contradictions_and_candidates(tiny_onto: Ontology, tmp_path
     assert report.summary["contradicted"] == 1
 
 
-def test_issue_12_named_contradictions_are_found(bundled: Ontology) -> None:
+def test_issue_12_named_contradictions_are_rare_annotations_not_evidence(
+    bundled: Ontology,
+) -> None:
+    """The links issue #12 named (0 of n images) use concepts SkinCon's annotators almost
+    never mark (macule 13, vesicle 46, translucent 16 of 3,230 images): 0 is what the base
+    rate predicts, so they are weak, not contradicted."""
     report = evidence.check(bundled, evidence.read(evidence.default_path()))
     by_label = {
         (bundled.term(x.condition).label, bundled.term(x.feature).label): x for x in report.links
@@ -403,9 +408,11 @@ def test_issue_12_named_contradictions_are_found(bundled: Ontology) -> None:
     if not links:
         pytest.skip("the curation no longer asserts the links issue #12 names")
     for link in links:
-        assert link.status == "contradicted", link
+        assert link.status == "weak", link
         best = link.best()
         assert best is not None and best.n_with_feature == 0 and best.n_images >= 10
+        expected = best.n_images * best.n_feature / best.n_total
+        assert expected < 1.0 and all(e.q_depleted and e.q_depleted > 0.05 for e in link.evidence)
 
 
 # -- CLI ----------------------------------------------------------------------------------

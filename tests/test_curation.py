@@ -286,6 +286,8 @@ def _decision(decision: str, feature: str = "plaque") -> dict[str, str]:
         (["plaque"], "remove", False),
         (["vesicle"], "keep", False),
         (["vesicle"], "add", False),
+        (["vesicle"], "reject", True),
+        (["plaque"], "reject", False),
     ],
 )
 def test_evidence_decisions_must_agree_with_the_terms(faithful, linked, decision, ok) -> None:
@@ -304,6 +306,16 @@ def test_evidence_decisions_must_agree_with_the_terms(faithful, linked, decision
             apply_curation(faithful, data)
 
 
+def test_a_link_is_decided_once(faithful) -> None:
+    data = curation(
+        terms={"Psoriasis": {"concepts": ["plaque"]}},
+        concepts=[PLAQUE],
+        evidence_decisions=[_decision("keep"), _decision("add")],
+    )
+    with pytest.raises(CurationError, match=r"/evidence_decisions/1: .*decided twice"):
+        apply_curation(faithful, data)
+
+
 def test_evidence_decisions_name_real_terms(faithful) -> None:
     base = curation(terms={"Psoriasis": {"concepts": ["plaque"]}}, concepts=[PLAQUE])
     with pytest.raises(CurationError, match="/evidence_decisions/0/feature: no concept or finding"):
@@ -314,6 +326,31 @@ def test_evidence_decisions_name_real_terms(faithful) -> None:
     bad = {**_decision("keep"), "decision": "maybe"}
     with pytest.raises(CurationError, match="/evidence_decisions/0"):
         apply_curation(faithful, {**base, "evidence_decisions": [bad]})
+
+
+def test_bundled_evidence_decisions_cover_every_candidate() -> None:
+    """The curation decided every candidate the bundled evidence offers: what `associations
+    check` still lists is rejected, each with a reason that gives the counts."""
+    from derm_onto.associations import evidence
+    from derm_onto.associations.holdout import decided_links
+    from derm_onto.jsonio import load
+
+    onto = load(bundled_ontology_path())
+    data = json.loads(data_dir("ontology").joinpath(DERM1M_CURATION).read_text("utf-8"))
+    decided = decided_links(onto, data["evidence_decisions"])
+    report = evidence.check(onto, evidence.read(evidence.default_path()))
+    candidates = {(x.condition, x.feature) for x in report.candidates}
+    assert candidates and candidates <= decided["reject"]
+    # every proposal of the placement rule that is not linked was rejected on clinical grounds
+    proposed = {(x.condition, x.feature) for x in report.candidates if not x.note}
+    reasons = {
+        (d["condition"], d["feature"]): d["reason"]
+        for d in data["evidence_decisions"]
+        if d["decision"] == "reject"
+    }
+    labelled = {(onto.term(c).label, onto.term(f).label) for c, f in proposed}
+    assert all(reasons[k].startswith("Rejected: ") for k in labelled)
+    assert all("Counts: " in reasons[k] for k in labelled)
 
 
 def test_bundled_evidence_decisions_cover_the_mined_contradictions() -> None:
@@ -334,7 +371,12 @@ def test_bundled_evidence_decisions_cover_the_mined_contradictions() -> None:
         for x in report.links
         if x.status == "contradicted"
     ]
-    assert contradicted
     assert all(decided.get(pair) == "keep" for pair in contradicted), contradicted
-    removed = {pair for pair, d in decided.items() if d == "remove"}
-    assert removed and not removed & set(contradicted)
+    asserted = {
+        (normalise_label(onto.term(x.condition).label), normalise_label(onto.term(x.feature).label))
+        for x in report.links
+    }
+    removed = {pair for pair, d in decided.items() if d in ("remove", "reject")}
+    assert removed and not removed & asserted  # a removed or rejected link is not asserted
+    added = {pair for pair, d in decided.items() if d in ("keep", "add")}
+    assert added <= asserted

@@ -12,20 +12,32 @@ them). A link is
 
 * ``supported`` when some source shows the feature in >= ``support_confidence`` (10%) of the
   condition's images;
-* ``contradicted`` when no source does and some source is confident it is rare: the upper
-  Wilson bound is below ``contradict_below`` (25%);
-* ``weak`` otherwise (too few images to say), and ``no_data`` when no source covers it.
+* ``contradicted`` when no source does and, in some source column, the data are
+  significantly *below what the feature's base rate in that column predicts*: the one-sided
+  Fisher exact test of depletion (hypergeometric lower tail ``P(X <= n_with_feature)``,
+  ``X ~ Hypergeom(n_total, n_feature, n_images)``), Benjamini-Hochberg corrected over every
+  (asserted link, source column) pair tested, has q < ``alpha``, and the observed rate is
+  low beyond doubt (upper Wilson bound < ``contradict_below``, 25%). A feature the
+  annotators almost never use (macule in 13 of SkinCon's 3,230 images: 0.4 expected among
+  94 images) cannot contradict anything: its absence is what the base rate predicts;
+* ``weak`` otherwise (not seen often, but not fewer times than chance predicts), and
+  ``no_data`` when no source covers it.
+
+The rule is monotone: more images with the feature never turn a link contradicted, and a
+link whose rate equals the base rate is never contradicted (the hypergeometric median is
+its mean when the mean is whole, so the lower tail is >= 1/2).
 
 Candidates are unasserted pairs, not implied by an ancestor's link, seen in >=
 ``candidate_confidence`` (40%) of the condition's images, and either significantly enriched
-(BH q < alpha) or common beyond doubt (lower Wilson bound >= ``candidate_ci_low``, 30%): a
+(BH q < alpha) or common beyond doubt (lower Wilson bound >= ``candidate_ci_low``, 20%): a
 typical feature need not be specific (erythema is typical of eczema and of much else).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -128,6 +140,9 @@ class Evidence:
     ci_high: float
     lift: float
     q_value: float | None  # None: not in the file (zero count, not tested for enrichment)
+    #: BH q-value of depletion (fewer images with the feature than the base rate predicts);
+    #: None until :func:`check` tests the link
+    q_depleted: float | None = None
 
 
 @dataclass(frozen=True)
@@ -137,9 +152,14 @@ class CheckOptions:
     support_confidence: float = 0.10
     contradict_below: float = 0.25
     candidate_confidence: float = 0.40
-    candidate_ci_low: float = 0.30
+    candidate_ci_low: float = 0.20
     alpha: float = 0.05
     level: float = 0.95
+    #: proposals: conditions shallower than this (Derm1M's top categories) get none
+    min_depth: int = 2
+    #: the quality measures are also given for "diseases": conditions with at most this many
+    #: descendants (leaves and disease families), apart from the broad classes above them
+    broad_size: int = 12
 
 
 @dataclass
@@ -150,6 +170,8 @@ class LinkReport:
     feature: str
     status: LinkStatus
     evidence: list[Evidence] = field(default_factory=list)
+    #: a candidate: why the placement rule does not propose it ("" when it does)
+    note: str = ""
 
     def best(self) -> Evidence | None:
         """The evidence row with the highest confidence (ties: most images)."""
@@ -246,13 +268,66 @@ def _implied(ontology: Ontology, graph: Any) -> set[tuple[str, str]]:
     return out
 
 
-def _verdict(evidence: Iterable[Evidence], options: CheckOptions) -> LinkStatus:
+def depletion_p(evidence: Sequence[Evidence]) -> list[float]:
+    """One-sided Fisher exact p-values of depletion, one per row: ``P(X <= n_with_feature)``
+    with ``X ~ Hypergeom(n_total, n_feature, n_images)``, the chance of seeing the feature
+    this rarely (or rarer) among the condition's images if they showed it at the column's
+    base rate.
+
+    >>> row = Evidence("c", "f", "s", "col", 94, 0, 13, 3230, 0.0, 0.0, 0.04, 0.0, None)
+    >>> round(depletion_p([row])[0], 3)  # macule: 0 of 94, 13 of 3,230 overall
+    0.681
+    >>> round(depletion_p([dataclasses.replace(row, n_feature=1000)])[0], 12)
+    0.0
+    """
+    if not evidence:
+        return []
+    import numpy as np
+    from scipy.stats import hypergeom
+
+    n_cf, n_c, n_f, n = (
+        np.array([getattr(e, name) for e in evidence], dtype=np.int64)
+        for name in ("n_with_feature", "n_images", "n_feature", "n_total")
+    )
+    return [float(p) for p in np.clip(hypergeom.cdf(n_cf, n, n_f, n_c), 0.0, 1.0)]
+
+
+def with_depletion(links: Sequence[LinkReport]) -> list[LinkReport]:
+    """The links with each evidence row's ``q_depleted`` set: depletion p-values
+    (:func:`depletion_p`) Benjamini-Hochberg corrected over every row of every link."""
+    from derm_onto.associations.stats import benjamini_hochberg
+
+    rows = [e for link in links for e in link.evidence]
+    q = iter(float(x) for x in benjamini_hochberg(depletion_p(rows)))
+    return [
+        dataclasses.replace(
+            link, evidence=[dataclasses.replace(e, q_depleted=next(q)) for e in link.evidence]
+        )
+        for link in links
+    ]
+
+
+def verdict(evidence: Iterable[Evidence], options: CheckOptions) -> LinkStatus:
+    """A link's status from its evidence rows (``q_depleted`` set, see
+    :func:`with_depletion`); the rule is in the module docstring.
+
+    >>> row = Evidence("c", "f", "s", "col", 94, 0, 13, 3230, 0.0, 0.0, 0.04, 0.0, None, 1.0)
+    >>> verdict([row], CheckOptions()), verdict([], CheckOptions())
+    ('weak', 'no_data')
+    >>> verdict([dataclasses.replace(row, q_depleted=1e-9)], CheckOptions())
+    'contradicted'
+    """
     rows = list(evidence)
     if not rows:
         return "no_data"
     if any(e.confidence >= options.support_confidence for e in rows):
         return "supported"
-    if any(e.ci_high < options.contradict_below for e in rows):
+    if any(
+        e.q_depleted is not None
+        and e.q_depleted < options.alpha
+        and e.ci_high < options.contradict_below
+        for e in rows
+    ):
         return "contradicted"
     return "weak"
 
@@ -276,6 +351,7 @@ class CheckReport:
                 "feature": link.feature,
                 "feature_label": ontology.term(link.feature).label,
                 "status": link.status,
+                "note": link.note,
                 "evidence": [e.__dict__ for e in link.evidence],
                 "best": best.__dict__ if best else None,
             }
@@ -297,11 +373,14 @@ def check(
     options = options or CheckOptions()
     index = EvidenceIndex(document, options.level)
     graph = hierarchy.build_graph(ontology)
-    links = [
-        LinkReport(c, f, _verdict(ev := index.evidence(c, f), options), ev)
-        for c, f in asserted_links(ontology)
-        if c in ontology and f in ontology
-    ]
+    tested = with_depletion(
+        [
+            LinkReport(c, f, "no_data", index.evidence(c, f))
+            for c, f in asserted_links(ontology)
+            if c in ontology and f in ontology
+        ]
+    )
+    links = [dataclasses.replace(x, status=verdict(x.evidence, options)) for x in tested]
     implied = _implied(ontology, graph)
     artifacts = {
         t.id
@@ -309,6 +388,7 @@ def check(
         if isinstance(t, Concept) and t.category == ConceptCategory.ARTIFACT
     }
     candidates: list[LinkReport] = []
+    depths = hierarchy.depth(graph)
     for (c, f), rows in sorted(index.records.items()):
         if (c, f) in implied or f in artifacts or c not in ontology or f not in ontology:
             continue
@@ -319,9 +399,132 @@ def check(
             and (r["q_value"] < options.alpha or r["ci_low"] >= options.candidate_ci_low)
         ]
         if good:
-            candidates.append(LinkReport(c, f, "supported", index.evidence(c, f)))
-    summary = _summary(ontology, index, links, candidates, implied, options)
+            note = placement(ontology, graph, index, c, f, options, depths)
+            candidates.append(LinkReport(c, f, "supported", index.evidence(c, f), note))
+    summary = _summary(ontology, index, links, candidates, options)
     return CheckReport(links, candidates, summary)
+
+
+def _rate(index: EvidenceIndex, condition: str, feature: str) -> float | None:
+    rows = index.evidence(condition, feature)
+    return max(e.confidence for e in rows) if rows else None
+
+
+def placement(
+    ontology: Ontology,
+    graph: Any,
+    index: EvidenceIndex,
+    condition: str,
+    feature: str,
+    options: CheckOptions,
+    depths: Mapping[str, int] | None = None,
+) -> str:
+    """Why a candidate link should not be placed on ``condition`` ("" when it may be).
+
+    A link holds for every descendant (OWL inheritance), so a candidate is *proposed* only
+    when it is a concept (sites and symptoms are the datasets' sampling or the patients'
+    report: the curation decides those by hand), the condition is not one of the top
+    categories (depth < ``min_depth``), and, on a group, the data show it across the group
+    rather than in one member: at least two children with data, or most of its images
+    labelled at the group itself (unless it has one child), and every child and descendant
+    with data shows it in >= ``support_confidence`` of its images.
+    """
+    from derm_onto import hierarchy
+
+    if feature not in {t.id for t in ontology.concepts}:
+        return "a finding (site or symptom): decided by hand"
+    depths = depths if depths is not None else hierarchy.depth(graph)
+    depth = depths.get(condition, 0)
+    if depth < options.min_depth:
+        return "a top category"
+    kids = hierarchy.children(graph, condition) if condition in graph else []
+    if not kids:
+        return ""
+    seen = [k for k in kids if index.evidence(condition=k, feature=feature)]
+    if len(kids) > 1 and len(seen) < 2:
+        own = max((e.n_images for e in index.evidence(condition, feature)), default=0)
+        members = sum(max(e.n_images for e in index.evidence(k, feature)) for k in seen)
+        if members * 2 > own:
+            return "a group seen through one member only"
+    for d in hierarchy.descendants(graph, condition):
+        r = _rate(index, d, feature)
+        if r is not None and r < options.support_confidence:
+            return f"a group whose member {ontology.term(d).label!r} shows it in {r:.0%}"
+    return ""
+
+
+def implied_links(graph: Any, direct: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Every (condition, feature) a set of direct links implies: a link on a condition holds
+    for each of its descendants (OWL inheritance of ``subClassOf has_feature some F``)."""
+    from derm_onto import hierarchy
+
+    out: set[tuple[str, str]] = set()
+    for c, f in direct:
+        if c in graph:
+            out.update((d, f) for d in hierarchy.descendants(graph, c, reflexive=True))
+    return out
+
+
+def disease_nodes(ontology: Ontology, graph: Any, options: CheckOptions) -> set[str]:
+    """Conditions with at most ``broad_size`` descendants: leaves and disease families
+    (melanoma, basal cell carcinoma, scabies), not broad classes (malignant, infectious)."""
+    from derm_onto import hierarchy
+
+    return {
+        c.id
+        for c in ontology.conditions
+        if c.id in graph and len(hierarchy.descendants(graph, c.id)) <= options.broad_size
+    }
+
+
+def quality(
+    ontology: Ontology,
+    index: EvidenceIndex,
+    direct: Iterable[tuple[str, str]],
+    options: CheckOptions | None = None,
+    *,
+    graph: Any = None,
+    conditions: set[str] | None = None,
+) -> dict[str, Any]:
+    """The issue's quality measures of a set of direct links on concepts, against an
+    evidence document: recall = share of the (condition, concept) pairs seen in >= 40%
+    (``candidate_confidence``) of the condition's images, in some source with >= the
+    minimum images, that are linked on the condition or inherited from an ancestor;
+    precision = share of linked pairs (inherited included) with data whose concept some
+    source shows in >= 10% (``support_confidence``) of the condition's images. Conditions
+    are every node with images, groups included (a group's images are its descendants'), or
+    only ``conditions`` when given.
+    """
+    from derm_onto import hierarchy
+
+    options = options or CheckOptions()
+    graph = graph if graph is not None else hierarchy.build_graph(ontology)
+    concept_ids = {t.id for t in ontology.concepts}
+
+    def kept(key: tuple[str, str]) -> bool:
+        return key[1] in concept_ids and (conditions is None or key[0] in conditions)
+
+    linked = {k for k in implied_links(graph, direct) if kept(k)}
+    frequent = {
+        key
+        for key, rows in index.records.items()
+        if kept(key)
+        and any(
+            r["confidence"] >= options.candidate_confidence and r["n_images"] >= index.min_images
+            for r in rows
+        )
+    }
+    rates = {k: [e.confidence for e in index.evidence(*k)] for k in linked}
+    with_data = {k: max(r) for k, r in rates.items() if r}
+    good = sum(1 for r in with_data.values() if r >= options.support_confidence)
+    found = len(frequent & linked)
+    return {
+        "linked_concept_pairs": len(linked),
+        "linked_with_data": len(with_data),
+        "precision_ge_10pct": round(good / len(with_data), 4) if with_data else None,
+        "frequent_pairs_ge_40pct": len(frequent),
+        "recall_of_frequent": round(found / len(frequent), 4) if frequent else None,
+    }
 
 
 def _summary(
@@ -329,59 +532,63 @@ def _summary(
     index: EvidenceIndex,
     links: list[LinkReport],
     candidates: list[LinkReport],
-    implied: set[tuple[str, str]],
     options: CheckOptions,
 ) -> dict[str, Any]:
-    """Counts before/after, and the issue's quality measures on concepts:
-    recall = share of (condition, concept) pairs seen in >= 40% of the condition's images
-    that are linked (asserted or inherited); precision = share of linked pairs with data
-    whose concept appears in >= 10% of the images."""
+    """Counts, and :func:`quality` before and after removing the contradicted links and
+    adding every candidate."""
     from collections import Counter
 
+    from derm_onto import hierarchy
+
+    graph = hierarchy.build_graph(ontology)
     status = Counter(x.status for x in links)
-    concept_ids = {t.id for t in ontology.concepts}
+    direct = {(x.condition, x.feature) for x in links}
     contradicted = {(x.condition, x.feature) for x in links if x.status == "contradicted"}
     added = {(x.condition, x.feature) for x in candidates}
-
-    def best_rate(c: str, f: str) -> float | None:
-        rows = index.evidence(c, f)
-        return max(e.confidence for e in rows) if rows else None
-
-    frequent = {
-        key
-        for key, rows in index.records.items()
-        if key[1] in concept_ids
-        and any(
-            r["confidence"] >= options.candidate_confidence and r["n_images"] >= index.min_images
-            for r in rows
-        )
+    proposed = {(x.condition, x.feature) for x in candidates if not x.note}
+    after = (direct - contradicted) | added
+    diseases = disease_nodes(ontology, graph, options)
+    sets = {
+        "before": direct,
+        "after_removing_contradicted_and_adding_candidates": after,
+        "after_removing_contradicted_and_adding_proposed": (direct - contradicted) | proposed,
     }
-
-    def measures(linked: set[tuple[str, str]]) -> dict[str, Any]:
-        linked = {k for k in linked if k[1] in concept_ids}
-        rated = {k: best_rate(*k) for k in linked}
-        with_data = {k: r for k, r in rated.items() if r is not None}
-        good = sum(1 for r in with_data.values() if r >= options.support_confidence)
-        found = len(frequent & linked)
-        return {
-            "linked_concept_pairs": len(linked),
-            "linked_with_data": len(with_data),
-            "precision_ge_10pct": round(good / len(with_data), 4) if with_data else None,
-            "frequent_pairs_ge_40pct": len(frequent),
-            "recall_of_frequent": round(found / len(frequent), 4) if frequent else None,
-        }
-
-    after = (implied - contradicted) | added
-    return {
+    out: dict[str, Any] = {
         "asserted": len(links),
         "supported": status.get("supported", 0),
         "contradicted": status.get("contradicted", 0),
         "weak": status.get("weak", 0),
         "no_data": status.get("no_data", 0),
         "candidates": len(candidates),
-        "before": measures(implied),
-        "after_removing_contradicted_and_adding_candidates": measures(after),
+        "proposed": len(proposed),
     }
+    for name, linked in sets.items():
+        out[name] = quality(ontology, index, linked, options, graph=graph)
+        out[name]["diseases"] = quality(
+            ontology, index, linked, options, graph=graph, conditions=diseases
+        )
+    return out
+
+
+def format_quality(m: Mapping[str, Any]) -> str:
+    """One line of :func:`quality` figures (and of its ``diseases`` part when present).
+
+    >>> format_quality({"linked_concept_pairs": 9, "precision_ge_10pct": 0.9,
+    ...     "recall_of_frequent": 0.75, "frequent_pairs_ge_40pct": 4})
+    '9 concept links, precision(>=10%) 0.9, recall of >=40% concepts 0.75 (of 4)'
+    """
+    text = (
+        f"{m['linked_concept_pairs']} concept links, precision(>=10%) "
+        f"{m['precision_ge_10pct']}, recall of >=40% concepts {m['recall_of_frequent']} "
+        f"(of {m['frequent_pairs_ge_40pct']})"
+    )
+    if "diseases" in m:
+        d = m["diseases"]
+        text += (
+            f"; diseases only: precision {d['precision_ge_10pct']}, "
+            f"recall {d['recall_of_frequent']} (of {d['frequent_pairs_ge_40pct']})"
+        )
+    return text
 
 
 def format_report(ontology: Ontology, report: CheckReport) -> str:
@@ -395,23 +602,24 @@ def format_report(ontology: Ontology, report: CheckReport) -> str:
             if best
             else "no data"
         )
+        note = f" (not proposed: {link.note})" if link.note else ""
         return (
             f"  {link.condition} {ontology.term(link.condition).label} -> {link.feature} "
-            f"{ontology.term(link.feature).label}: {where}\n"
+            f"{ontology.term(link.feature).label}: {where}{note}\n"
         )
 
     s = report.summary
     out = [
         f"asserted links: {s['asserted']} (supported {s['supported']}, contradicted "
         f"{s['contradicted']}, weak {s['weak']}, no data {s['no_data']}); "
-        f"candidates: {s['candidates']}\n"
+        f"candidates: {s['candidates']} (proposed by the placement rule: {s['proposed']})\n"
     ]
-    for name in ("before", "after_removing_contradicted_and_adding_candidates"):
-        m = s[name]
-        out.append(
-            f"{name}: {m['linked_concept_pairs']} concept links, precision(>=10%) "
-            f"{m['precision_ge_10pct']}, recall of >=40% concepts {m['recall_of_frequent']}\n"
-        )
+    for name in (
+        "before",
+        "after_removing_contradicted_and_adding_candidates",
+        "after_removing_contradicted_and_adding_proposed",
+    ):
+        out.append(f"{name}: {format_quality(s[name])}\n")
     contradicted = [x for x in report.links if x.status == "contradicted"]
     out.append(f"contradicted ({len(contradicted)}):\n")
     out.extend(line(x) for x in contradicted)
