@@ -12,7 +12,7 @@ from derm_onto import __version__
 from derm_onto.cli import main
 from derm_onto.jsonio import load
 
-from .conftest import TINY
+from .conftest import TINY, shared_file
 
 
 def test_version(runner) -> None:
@@ -226,3 +226,22 @@ def test_issue10_no_command_writes_over_its_input(runner, tmp_path) -> None:
         assert result.exit_code == 1, (command, result.output)
         assert "is the input" in result.output and "Traceback" not in result.output
     assert {p: p.read_bytes() for p in before} == before
+
+
+def test_import_may_rebuild_the_bundled_ontology_in_place(runner, tmp_path, monkeypatch) -> None:
+    """ontology/README.md rebuilds the bundled file with `import derm1m ... -o
+    ontology/derm1m.json`: import does not read it, so the guard lets it through, while a
+    command that reads it by default (subset without --ontology) is still refused."""
+    from derm_onto.cli import _common
+
+    bundled = tmp_path / "bundled.json"
+    bundled.write_bytes(TINY.read_bytes())
+    monkeypatch.setattr(_common, "default_ontology", lambda: bundled)
+    source = shared_file("derm1m/ontology_tree.json")
+    result = runner.invoke(main, ["import", "derm1m", str(source), "-q", "-o", str(bundled)])
+    assert result.exit_code == 0, result.output
+    assert bundled.read_bytes() != TINY.read_bytes()
+    before = bundled.read_bytes()
+    result = runner.invoke(main, ["subset", "melanoma", "-o", str(bundled)])
+    assert result.exit_code == 1 and "is the input" in result.output
+    assert bundled.read_bytes() == before

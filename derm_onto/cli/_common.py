@@ -30,9 +30,16 @@ def _paths(value: Any) -> list[Path]:
     return []
 
 
+#: the parameters of ONTOLOGY_OPTION and ONTOLOGY_ARGUMENT: left empty, the command reads
+#: the bundled ontology
+ONTOLOGY_PARAMETERS = ("ontology_path", "path")
+
+
 class GuardedCommand(click.Command):
     """A command that refuses, before it runs, to write an output over one of its inputs
-    (the bundled ontology counts as an input) or two outputs onto one file."""
+    (the bundled ontology counts as one when the command reads it by default) or two
+    outputs onto one file. ``import derm1m ... -o ontology/derm1m.json``, which rebuilds the
+    bundled file from its sources, is allowed."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from derm_onto.files import refuse_overwriting_inputs
@@ -42,7 +49,9 @@ class GuardedCommand(click.Command):
             inputs = [
                 p for k, v in ctx.params.items() if k not in OUTPUT_PARAMETERS for p in _paths(v)
             ]
-            refuse_overwriting_inputs([*inputs, default_ontology()], outputs)
+            if any(k in ctx.params and ctx.params[k] is None for k in ONTOLOGY_PARAMETERS):
+                inputs.append(default_ontology())
+            refuse_overwriting_inputs(inputs, outputs)
         return super().invoke(ctx)
 
 
