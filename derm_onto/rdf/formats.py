@@ -26,7 +26,8 @@ from derm_onto.errors import DermOntoError
 from derm_onto.formats import ReadOptions, Serializer, find, register
 from derm_onto.model import Ontology
 from derm_onto.rdf import safe, serialise
-from derm_onto.rdf.read import from_graph
+from derm_onto.rdf.index import TripleIndex
+from derm_onto.rdf.read import from_index
 from derm_onto.rdf.vocab import STANDARD_PREFIXES
 from derm_onto.rdf.write import Triples, model_triples
 from derm_onto.validate import ValidationFinding
@@ -211,13 +212,57 @@ def parse(data: bytes, fmt: str, source: str = "<rdf>", options: ReadOptions | N
     return graph
 
 
+_OX_FORMATS: dict[str, str] = {
+    "ttl": "TURTLE",
+    "owl": "RDF_XML",
+    "nt": "N_TRIPLES",
+    "jsonld": "JSON_LD",
+}
+
+
+def read_index(
+    data: bytes, fmt: str, source: str = "<rdf>", options: ReadOptions | None = None
+) -> TripleIndex:
+    """Parse RDF with pyoxigraph behind the guards of :mod:`derm_onto.rdf.safe` (size,
+    entities, remote contexts, literal lengths) into a :class:`TripleIndex`; a syntax error
+    is a one-line DermOntoError naming the line and column."""
+    import pyoxigraph as ox
+
+    options = options or ReadOptions()
+    safe.check_size(len(data), source, options.max_file_bytes)
+    if fmt not in _OX_FORMATS:
+        raise DermOntoError(f"{source}: {fmt!r} is not an RDF format")
+    namespaces: dict[str, str] = {}
+    if fmt == "owl":
+        namespaces = safe.check_xml(data, source, options.max_literal_bytes)
+    elif fmt == "jsonld":
+        safe.check_jsonld(data, source, options.max_literal_bytes)
+    limit = options.max_literal_bytes
+
+    def check_literal(size: int) -> None:
+        if size > limit:
+            raise safe.literal_too_long(source, size, limit)
+
+    parser = ox.parse(data, format=getattr(ox.RdfFormat, _OX_FORMATS[fmt]))
+    try:
+        with no_gc():
+            return TripleIndex.from_oxigraph(parser, namespaces, check_literal)
+    except SyntaxError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DermOntoError(f"{source}: not valid {fmt} RDF: {first[:300]}") from None
+    except MemoryError:  # pyoxigraph's token buffer stops at 16 MiB
+        raise safe.literal_too_long(source, safe.OXIGRAPH_BUFFER, limit) from None
+
+
 def import_rdf(
     data: bytes, fmt: str, source: str = "<rdf>", options: ReadOptions | None = None
 ) -> tuple[Ontology | None, list[ValidationFinding]]:
     """Parse RDF and read it back into the model (with findings for convention breaks and
     for whatever a foreign file held that the model cannot)."""
     options = options or ReadOptions()
-    return from_graph(parse(data, fmt, source, options), default_kind=options.default_kind)
+    index = read_index(data, fmt, source, options)
+    with no_gc():
+        return from_index(index, default_kind=options.default_kind)
 
 
 def rdf_format(name_or_path: str) -> RdfFormat:
