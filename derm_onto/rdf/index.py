@@ -111,7 +111,7 @@ class TripleIndex:
         return cls(spo, namespaces)
 
     def objects(self, subject: Any, predicate: str) -> list[Any]:
-        found = self.spo.get(subject) if isinstance(subject, str) else None
+        found = self.spo.get(subject)
         return found.get(predicate, _NOTHING) if found else _NOTHING
 
     def value(self, subject: Any, predicate: str) -> Any:
@@ -123,7 +123,7 @@ class TripleIndex:
         return value in self.objects(subject, predicate)
 
     def predicate_objects(self, subject: Any) -> Iterator[tuple[str, Any]]:
-        found = self.spo.get(subject) if isinstance(subject, str) else None
+        found = self.spo.get(subject)
         for predicate, values in (found or {}).items():
             for value in values:
                 yield predicate, value

@@ -99,6 +99,9 @@ class _Reader:
     foreign: bool = False
     _ns_key: tuple[tuple[str, str], ...] = ()
     _ns: list[tuple[str, str]] = field(default_factory=list)
+    _kinds: dict[str, Kind] = field(default_factory=dict)
+    _axioms_of: Any = None
+    _axioms: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     def problem(self, code: str, where: str, message: str) -> None:
         self.findings.append(ValidationFinding("error", code, where, message))
@@ -108,7 +111,23 @@ class _Reader:
         self.examples.setdefault(reason, example)
 
     def values(self, subject: Any, prop: str) -> list[str]:
-        return sorted(text(v) for v in self.graph.objects(subject, prop))
+        found = self.graph.objects(subject, prop)
+        if not found:
+            return []
+        return sorted([v if type(v) is str else v.value for v in found])
+
+    def axioms(self, cls: Any) -> dict[tuple[str, str], list[Any]]:
+        """Axiom annotations on ``cls``: (property, target's text) -> the axiom nodes."""
+        if self._axioms_of != cls:
+            graph = self.graph
+            found: dict[tuple[str, str], list[Any]] = {}
+            for axiom in graph.subjects(OWL_NS + "annotatedSource", cls):
+                prop = graph.value(axiom, OWL_NS + "annotatedProperty")
+                target = graph.value(axiom, OWL_NS + "annotatedTarget")
+                if isinstance(prop, str) and target is not None:
+                    found.setdefault((prop, text(target)), []).append(axiom)
+            self._axioms_of, self._axioms = cls, found
+        return self._axioms
 
     def one(self, subject: Any, prop: str, where: str, what: str) -> str | None:
         values = self.values(subject, prop)
@@ -123,6 +142,12 @@ class _Reader:
 
     def curie(self, iri: Any) -> str | None:
         return contract(text(iri), self._namespaces(), _LOCAL)
+
+    def kinds(self) -> dict[str, Kind]:
+        """Entry id -> kind (once every entry is found)."""
+        if len(self._kinds) != len(self.entries):
+            self._kinds = dict(self.entries.values())
+        return self._kinds
 
     def _namespaces(self) -> list[tuple[str, str]]:
         key = tuple(self.prefixes.items())
@@ -343,7 +368,7 @@ def _read_entry(reader: _Reader, iri: str, term_id: str, kind: Kind) -> dict[str
         else:
             entry["category"] = category
     if kind == "conditions":
-        kinds = dict(reader.entries.values())
+        kinds = reader.kinds()
         entry["concepts"] = sorted({f for f in features if kinds[f] == "concepts"})
         entry["findings"] = sorted({f for f in features if kinds[f] == "findings"})
     elif features:
@@ -415,20 +440,8 @@ def _read_parents(reader: _Reader, cls: Any, term_id: str) -> tuple[list[str], l
     return parents, features
 
 
-def _axiom_targets(reader: _Reader, cls: Any, prop: str) -> dict[str, list[Any]]:
-    """Axiom annotations on ``cls prop X``: X's text -> the axiom nodes."""
-    graph = reader.graph
-    found: dict[str, list[Any]] = {}
-    for axiom in graph.subjects(OWL_NS + "annotatedSource", cls):
-        if graph.value(axiom, OWL_NS + "annotatedProperty") == prop:
-            target = graph.value(axiom, OWL_NS + "annotatedTarget")
-            if target is not None:
-                found.setdefault(text(target), []).append(axiom)
-    return found
-
-
 def _axiom_xrefs(reader: _Reader, cls: Any, prop: str, target: str) -> list[str]:
-    axioms = _axiom_targets(reader, cls, prop).get(target, [])
+    axioms = reader.axioms(cls).get((prop, target), [])
     return sorted({text(x) for a in axioms for x in reader.graph.objects(a, HAS_DBXREF)})
 
 
@@ -437,10 +450,11 @@ def _read_synonyms(reader: _Reader, cls: Any, term_id: str) -> list[dict[str, st
     abbreviation."""
     graph = reader.graph
     abbreviations = set()
-    for prop in SYNONYM_PROPERTIES.values():
-        for target, axioms in _axiom_targets(reader, cls, prop).items():
-            if any(graph.has(a, HAS_SYNONYM_TYPE, ABBREVIATION) for a in axioms):
-                abbreviations.add((prop, target))
+    for (prop, target), axioms in reader.axioms(cls).items():
+        if prop in _SYNONYM_TYPES and any(
+            graph.has(a, HAS_SYNONYM_TYPE, ABBREVIATION) for a in axioms
+        ):
+            abbreviations.add((prop, target))
     synonyms: set[tuple[str, str]] = set()
     for prop, value in graph.predicate_objects(cls):
         if not (prop.startswith(OBOINOWL) and prop.endswith("Synonym")):
@@ -660,7 +674,7 @@ def _read_disjoint(reader: _Reader) -> list[dict[str, Any]]:
             reader.drop("owl:disjointWith on classes not in this file", f"{a} {b}")
             continue
         key = tuple(sorted({pair[0][0], pair[1][0]}))
-        axioms = _axiom_targets(reader, a, disjoint).get(b, [])
+        axioms = reader.axioms(a).get((disjoint, b), [])
         reasons = sorted({text(c) for x in axioms for c in graph.objects(x, _COMMENT)})
         if len(key) == 2:
             pairs[key] = reasons[0] if reasons else pairs.get(key, "")
