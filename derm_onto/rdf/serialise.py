@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from json.encoder import encode_basestring as string
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -45,6 +46,8 @@ _TURTLE_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 _XML_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 #: text escapes for XML content: ``\r`` would be read back as ``\n`` otherwise
 _XML_TEXT = {"\r": "&#13;"}
+_XML_SPECIAL = re.compile("[&<>\r]")
+_XML_ATTRIBUTE_SPECIAL = re.compile("[&<>\"'\n\r\t]")
 
 
 def ordered_groups(triples: Triples) -> Iterator[tuple[str, list[tuple[str, str]]]]:
@@ -103,24 +106,34 @@ def turtle(triples: Triples) -> bytes:
     out = [f"@prefix {p}: <{ns}> .\n" for ns, p in _sorted_prefixes(names)]
     out.append("\n")
     literals = triples.literals
+    rendered: dict[str, str] = {_TYPE: "a"}
+    verbs: dict[str, str] = {_TYPE: " ;\n    a "}
+
+    def render(term: str) -> str:
+        if term[0] == "<":
+            found = names(term)
+        elif term[0] == "_" or term[-1] == '"':
+            found = term
+        else:
+            found = _turtle_literal(term, literals, names)
+        rendered[term] = found
+        return found
+
+    append = out.append
     for subject, pairs in ordered_groups(triples):
-        parts: list[str] = []
+        append(rendered.get(subject) or render(subject))
         last = ""
         for p, o in pairs:
-            text = (
-                names(o)
-                if o[0] == "<"
-                else o
-                if o[0] == "_"
-                else _turtle_literal(o, literals, names)
-            )
             if p == last:
-                parts.append(" , " + text)
+                append(" , ")
             else:
-                parts.append(f" ;\n    {'a' if p == _TYPE else names(p)} {text}")
+                verb = verbs.get(p)
+                if verb is None:
+                    verb = verbs[p] = f" ;\n    {names(p)} "
+                append(verb if last else verb[6:])
                 last = p
-        parts[0] = parts[0][7:]  # the first predicate follows the subject
-        out.append(f"{names(subject)} {''.join(parts)} .\n")
+            append(rendered.get(o) or render(o))
+        append(" .\n")
     return "".join(out).encode("utf-8")
 
 
@@ -140,38 +153,53 @@ def _turtle_literal(text: str, literals: dict[str, tuple[str, str, str]], names:
 def jsonld(triples: Triples, context: dict[str, Any]) -> bytes:
     """``{"@context": <context>, "@graph": [...]}``: one node object per subject, values
     in expanded form with absolute IRIs (the context only names the prefixes, for curies
-    and JSON-LD tools), ``rdf:type`` as ``@type``."""
+    and JSON-LD tools), ``rdf:type`` as ``@type``. Each distinct term is encoded by
+    :mod:`json`'s string encoder once; the document is joined from those pieces."""
     literals = triples.literals
-    values: dict[str, Any] = {}
+    encoded: dict[str, str] = {}
+    keys: dict[str, str] = {}
 
-    def value(o: str) -> Any:
-        found = values.get(o)
-        if found is None:
-            if o[0] == "<":
-                found = {"@id": o[1:-1]}
-            elif o[0] == "_":
-                found = {"@id": o}
-            else:
-                lexical, datatype, language = literals[o]
-                found = {"@value": lexical}
-                if language:
-                    found["@language"] = language
-                elif datatype:
-                    found["@type"] = datatype
-            values[o] = found
+    def encode(o: str) -> str:
+        if o[0] == "<":
+            found = f'{{"@id": {string(o[1:-1])}}}'
+        elif o[0] == "_":
+            found = f'{{"@id": {string(o)}}}'
+        else:
+            lexical, datatype, language = literals[o]
+            extra = (
+                f', "@language": {string(language)}'
+                if language
+                else f', "@type": {string(datatype)}'
+                if datatype
+                else ""
+            )
+            found = f'{{"@value": {string(lexical)}{extra}}}'
+        encoded[o] = found
+        return found
+
+    def key(p: str) -> str:
+        found = keys[p] = string(p[1:-1]) + ": ["
         return found
 
     nodes = []
     for subject, pairs in ordered_groups(triples):
-        node: dict[str, Any] = {"@id": subject[1:-1] if subject[0] == "<" else subject}
+        properties: dict[str, list[str]] = {}
         for p, o in pairs:
-            if p == _TYPE and o[0] == "<":
-                node.setdefault("@type", []).append(o[1:-1])
-            else:
-                node.setdefault(p[1:-1], []).append(value(o))
-        nodes.append(node)
-    document = {"@context": context, "@graph": nodes}
-    return (json.dumps(document, ensure_ascii=False) + "\n").encode("utf-8")
+            found = properties.get(p)
+            if found is None:
+                found = properties[p] = []
+            found.append(encoded.get(o) or encode(o))
+        node = ['{"@id": ', string(subject[1:-1] if subject[0] == "<" else subject)]
+        types = properties.get(_TYPE)
+        if types and all(t.startswith('{"@id": "') and "_:" not in t[:11] for t in types):
+            del properties[_TYPE]
+            node += [', "@type": [', ", ".join(t[8:-1] for t in types), "]"]
+        for p, values in properties.items():
+            node += [", ", keys.get(p) or key(p), ", ".join(values), "]"]
+        node.append("}")
+        nodes.append("".join(node))
+    head = json.dumps({"@context": context}, ensure_ascii=False)[:-1]
+    return f'{head}, "@graph": [{", ".join(nodes)}]}}\n'.encode()
 
 
 # -- RDF/XML -----------------------------------------------------------------------------
@@ -191,6 +219,7 @@ class _XmlWriter:
         self.written: set[str] = set()
         self.extra: dict[str, str] = {}  # namespace -> generated prefix
         self.qnames: dict[str, str] = {}
+        self.attributes: dict[str, str] = {}
         self.out: list[str] = []
 
     def qname(self, iri_term: str) -> str:
@@ -220,7 +249,7 @@ class _XmlWriter:
 
     def subject_attribute(self, subject: str) -> str:
         if subject[0] == "<":
-            return f" rdf:about={quoteattr(subject[1:-1])}"
+            return f" rdf:about={self.attribute(subject)}"
         return f" rdf:nodeID={quoteattr(subject[2:])}"
 
     def node(self, subject: str, indent: str) -> None:
@@ -230,16 +259,35 @@ class _XmlWriter:
         if not pairs:
             self.out.append(f"{indent}<{name}{attribute}/>\n")
             return
-        self.out.append(f"{indent}<{name}{attribute}>\n")
+        out = self.out
+        out.append(f"{indent}<{name}{attribute}>\n")
         inner = indent + "  "
+        qnames, attributes = self.qnames, self.attributes
         for p, o in pairs:
-            self.property(self.qname(p), o, inner)
-        self.out.append(f"{indent}</{name}>\n")
+            qname = qnames.get(p) or self.qname(p)
+            if o[0] == "<":
+                out.append(
+                    f"{inner}<{qname} rdf:resource={attributes.get(o) or self.attribute(o)}/>\n"
+                )
+            elif o[-1] == '"' and o[0] == '"':  # a plain literal
+                lexical = self.literals[o][0]
+                if _XML_SPECIAL.search(lexical):
+                    lexical = escape(lexical, _XML_TEXT)
+                out.append(f"{inner}<{qname}>{lexical}</{qname}>\n")
+            else:
+                self.property(qname, o, inner)
+        out.append(f"{indent}</{name}>\n")
+
+    def attribute(self, iri_term: str) -> str:
+        iri = iri_term[1:-1]
+        found = quoteattr(iri) if _XML_ATTRIBUTE_SPECIAL.search(iri) else f'"{iri}"'
+        self.attributes[iri_term] = found
+        return found
 
     def property(self, name: str, o: str, indent: str) -> None:
         out = self.out
         if o[0] == "<":
-            out.append(f"{indent}<{name} rdf:resource={quoteattr(o[1:-1])}/>\n")
+            out.append(f"{indent}<{name} rdf:resource={self.attribute(o)}/>\n")
         elif o[0] == "_":
             members = self.collection(o)
             if members is not None:
@@ -262,7 +310,9 @@ class _XmlWriter:
                 if datatype
                 else ""
             )
-            out.append(f"{indent}<{name}{attribute}>{escape(lexical, _XML_TEXT)}</{name}>\n")
+            if _XML_SPECIAL.search(lexical):
+                lexical = escape(lexical, _XML_TEXT)
+            out.append(f"{indent}<{name}{attribute}>{lexical}</{name}>\n")
 
     def collection(self, head: str) -> list[str] | None:
         """The member IRIs of a list written nowhere else, or None."""
