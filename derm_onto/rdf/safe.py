@@ -212,6 +212,8 @@ def check_characters(ontology: Ontology) -> None:
     ...
     derm_onto.errors.InvalidCharacterError: conditions/X:1/label: character U+D800 (a lone surrogate) cannot be written to RDF; run derm-onto validate
     """  # noqa: E501
+    if not _BAD_CHARACTER.search("\n".join(text for _, text in _strings(ontology))):
+        return  # one scan of everything; the loop below only names the place
     for where, text in _strings(ontology):
         found = _BAD_CHARACTER.search(text)
         if found:
