@@ -56,20 +56,24 @@ from derm_onto.rdf.formats import (
     parse,
     prefix_context,
     rdf_format,
+    read_index,
     serialize,
     to_oxigraph_triples,
 )
-from derm_onto.rdf.read import from_graph
-from derm_onto.rdf.write import to_graph
+from derm_onto.rdf.read import from_graph, from_index
+from derm_onto.rdf.write import model_triples, to_graph
 
 __all__ = [
     "RdfFormat",
     "export",
     "from_graph",
+    "from_index",
     "import_rdf",
+    "model_triples",
     "parse",
     "prefix_context",
     "rdf_format",
+    "read_index",
     "serialize",
     "to_graph",
     "to_oxigraph_triples",
