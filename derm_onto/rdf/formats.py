@@ -190,7 +190,8 @@ def serialize(graph: Any, fmt: RdfFormat) -> bytes:
 # -- readers ----------------------------------------------------------------------------
 def parse(data: bytes, fmt: str, source: str = "<rdf>", options: ReadOptions | None = None) -> Any:
     """Parse RDF bytes into an rdflib Graph behind the guards of :mod:`derm_onto.rdf.safe`;
-    a syntax error is a one-line DermOntoError."""
+    a syntax error is a one-line DermOntoError. For what needs a Graph (and rdflib's strict
+    reading in the tests); :func:`import_rdf` reads with pyoxigraph (:func:`read_index`)."""
     from rdflib import Graph
 
     options = options or ReadOptions()
