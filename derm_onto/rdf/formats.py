@@ -2,9 +2,10 @@
 JSON-LD, OWL functional syntax, and the prefix map as a JSON-LD context.
 
 Every writer is deterministic (the same ontology gives the same bytes in every process):
-Turtle by rdflib (it sorts), N-Triples sorted by line, RDF/XML by rdflib's pretty writer
-fed sorted triples (typed node elements ``<owl:Class>``, blank nodes nested, as the OWL API
-and ROBOT write it, so pronto reads it), JSON-LD by pyoxigraph from sorted triples.
+the model becomes :class:`~derm_onto.rdf.write.Triples` in a fixed order (no RDF library in
+the loop) and :mod:`~derm_onto.rdf.serialise` writes each format in one pass; RDF/XML has
+typed node elements ``<owl:Class>`` and nested blank nodes, as the OWL API and ROBOT write it,
+so pronto reads it.
 
 >>> from derm_onto.jsonio import load
 >>> from derm_onto.resources import bundled_ontology_path
@@ -15,16 +16,20 @@ True
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from derm_onto.errors import DermOntoError
 from derm_onto.formats import ReadOptions, Serializer, find, register
 from derm_onto.model import Ontology
-from derm_onto.rdf import safe
-from derm_onto.rdf.read import from_graph
-from derm_onto.rdf.vocab import RDF_NS, STANDARD_PREFIXES
-from derm_onto.rdf.write import ontology_iri, to_graph
+from derm_onto.rdf import safe, serialise
+from derm_onto.rdf.index import TripleIndex
+from derm_onto.rdf.read import from_index
+from derm_onto.rdf.vocab import STANDARD_PREFIXES
+from derm_onto.rdf.write import Triples, model_triples
 from derm_onto.validate import ValidationFinding
 
 RdfFormat = Literal["ttl", "owl", "nt", "jsonld"]
@@ -33,52 +38,54 @@ _PARSERS: dict[str, str] = {"ttl": "turtle", "owl": "xml", "nt": "nt", "jsonld":
 
 
 # -- writers ----------------------------------------------------------------------------
-def to_oxigraph_triples(graph: Any) -> list[Any]:
-    """The graph's triples as pyoxigraph terms, sorted (blank node ids kept)."""
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of acyclic objects (strings,
+    tuples) are made: its passes over them cost a third of an export otherwise."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def to_oxigraph_triples(source: Any) -> list[Any]:
+    """An ontology (or an rdflib graph) as pyoxigraph triples, in writing order (blank node
+    ids kept), for an Oxigraph store or pyoxigraph's own writers."""
     import pyoxigraph as ox
-    from rdflib import BNode, URIRef
-    from rdflib import Literal as RdfLiteral
 
-    def term(node: Any) -> Any:
-        if isinstance(node, URIRef):
-            return ox.NamedNode(str(node))
-        if isinstance(node, BNode):
-            return ox.BlankNode(str(node))
-        if isinstance(node, RdfLiteral):
-            if node.language:
-                return ox.Literal(str(node), language=node.language)
-            if node.datatype is not None:
-                return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
-            return ox.Literal(str(node))
-        raise TypeError(f"unexpected RDF term {node!r}")
+    triples = source if isinstance(source, Triples) else _triples_of(source)
+    terms: dict[str, Any] = {}
 
-    triples = sorted(graph, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3()))
+    def term(text: str) -> Any:
+        found = terms.get(text)
+        if found is None:
+            if text[0] == "<":
+                found = ox.NamedNode(text[1:-1])
+            elif text[0] == "_":
+                found = ox.BlankNode(text[2:])
+            else:
+                value, datatype, language = triples.literals[text]
+                found = (
+                    ox.Literal(value, language=language)
+                    if language
+                    else ox.Literal(value, datatype=ox.NamedNode(datatype))
+                    if datatype
+                    else ox.Literal(value)
+                )
+            terms[text] = found
+        return found
+
     return [ox.Triple(term(s), term(p), term(o)) for s, p, o in triples]
 
 
-def _write_turtle(graph: Any) -> bytes:
-    return bytes(graph.serialize(format="turtle", encoding="utf-8"))
-
-
-def _write_ntriples(graph: Any) -> bytes:
-    data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    lines = sorted(line for line in data.splitlines() if line.strip())
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _write_jsonld(graph: Any) -> bytes:
-    """JSON-LD by pyoxigraph from sorted triples (rdflib's writer orders subjects by hash),
-    wrapped as ``{"@context": <the prefix map>, "@graph": [...]}`` so curies and JSON-LD
-    tools find the prefixes in the file. The graph keeps absolute IRIs, which a context
-    never changes."""
-    import pyoxigraph as ox
-
-    data = ox.serialize(to_oxigraph_triples(graph), format=ox.RdfFormat.JSON_LD)
-    assert data is not None  # no output file given: serialize returns the bytes
-    nodes = json.loads(data)
-    context = _context({str(p): str(ns) for p, ns in graph.namespaces() if p})
-    document = {"@context": context, "@graph": nodes}
-    return (json.dumps(document, ensure_ascii=False, sort_keys=True) + "\n").encode()
+def _triples_of(source: Any) -> Triples:
+    if isinstance(source, Ontology):
+        safe.check_characters(source)
+        return model_triples(source)
+    return serialise.graph_triples(source)
 
 
 def _context(prefixes: dict[str, str]) -> dict[str, Any]:
@@ -95,49 +102,26 @@ def _context(prefixes: dict[str, str]) -> dict[str, Any]:
     return context
 
 
-def _write_rdfxml(graph: Any, onto_iri: str) -> bytes:
-    """RDF/XML with typed node elements and nested blank nodes (rdflib's pretty-xml with
-    ``max_depth=1``: IRIs are referenced, blank nodes used once are nested).
-
-    rdflib writes subjects in the order its store yields them, so the triples go into an
-    insertion-ordered store sorted (the ontology header first, ``rdf:type`` first in each
-    subject, which makes it the element name), and the namespace declarations, which it
-    writes in hash order, are sorted afterwards."""
-    import warnings
-
-    from rdflib import RDF, Graph, URIRef
-
-    ordered = Graph(store="SimpleMemory", bind_namespaces="none")
-    for prefix, namespace in graph.namespaces():
-        ordered.bind(prefix, namespace, override=True)
-    header = URIRef(onto_iri)
-
-    def key(triple: Any) -> tuple[Any, ...]:
-        s, p, o = triple
-        return (s != header, s.n3(), p != RDF.type, p.n3(), o.n3())
-
-    for triple in sorted(graph, key=key):
-        ordered.add(triple)
-    with warnings.catch_warnings():
-        # rdflib warns for every rdf:List it writes as a Collection, even one with nothing
-        # else asserted on it (ours); the output is correct
-        warnings.filterwarnings("ignore", message="Assertions on .* other than RDF.first")
-        text = ordered.serialize(format="pretty-xml", max_depth=1, encoding="utf-8").decode()
-    head, sep, rest = text.partition("\n>\n")
-    lines = head.split("\n")
-    start = next(i for i, line in enumerate(lines) if line.startswith("<rdf:RDF"))
-    head = "\n".join([*lines[: start + 1], *sorted(lines[start + 1 :])])
-    return (head + sep + rest).encode("utf-8")
+def _write_jsonld(triples: Triples) -> bytes:
+    return serialise.jsonld(triples, _context(triples.prefixes))
 
 
-def _write_functional(graph: Any, onto_iri: str) -> bytes:
+_WRITERS: dict[str, Callable[[Triples], bytes]] = {
+    "ttl": serialise.turtle,
+    "nt": serialise.ntriples,
+    "jsonld": _write_jsonld,
+    "owl": serialise.rdfxml,
+}
+
+
+def _write_functional(triples: Triples) -> bytes:
     """OWL functional syntax, converted from our RDF/XML by horned-owl, with a ``Prefix``
     declaration for every bound prefix: OAK (``runoak -i derm.ofn ...``) resolves
     ``DERMONTO:`` CURIEs from those declarations without flags."""
     import pyhornedowl
 
-    owl = pyhornedowl.open_ontology_from_string(_write_rdfxml(graph, onto_iri).decode(), "owl")
-    for prefix, namespace in sorted((str(p), str(ns)) for p, ns in graph.namespaces() if p):
+    owl = pyhornedowl.open_ontology_from_string(serialise.rdfxml(triples).decode(), "owl")
+    for prefix, namespace in sorted(triples.prefixes.items()):
         owl.prefix_mapping.add_prefix(prefix, namespace)
     return str(owl.save_to_string("ofn")).encode("utf-8")
 
@@ -184,44 +168,30 @@ def export(ontology: Ontology, fmt: str) -> bytes:
     return find(fmt).write(ontology)
 
 
-def _graph_writer(write: Any, *, xml: bool = False) -> Any:
+def _writer(write: Callable[[Triples], bytes]) -> Callable[[Ontology], bytes]:
     def writer(ontology: Ontology) -> bytes:
         safe.check_characters(ontology)
-        graph = to_graph(ontology)
-        data: bytes = write(graph, ontology_iri(ontology)) if xml else write(graph)
-        return data
+        with no_gc():
+            return write(model_triples(ontology))
 
     return writer
 
 
 def serialize(graph: Any, fmt: RdfFormat) -> bytes:
-    """Serialise a graph made by :func:`~derm_onto.rdf.write.to_graph` deterministically."""
-    if fmt == "owl":
-        onto_iri = next(
-            (str(s) for s in graph.subjects(_uri(RDF_NS + "type"), _uri(_OWL_ONTOLOGY))), ""
-        )
-        return _write_rdfxml(graph, onto_iri)
-    writers = {"ttl": _write_turtle, "nt": _write_ntriples, "jsonld": _write_jsonld}
-    if fmt not in writers:
+    """Serialise an rdflib graph (one made by :func:`~derm_onto.rdf.write.to_graph`, with
+    triples added) deterministically: its triples sorted, its prefixes bound."""
+    if fmt not in _WRITERS:
         find(fmt)  # raises UnsupportedFormatError for names nobody knows
         raise DermOntoError(f"{fmt!r} is not an RDF format")
-    data: bytes = writers[fmt](graph)
-    return data
-
-
-_OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
-
-
-def _uri(text: str) -> Any:
-    from rdflib import URIRef
-
-    return URIRef(text)
+    with no_gc():
+        return _WRITERS[fmt](serialise.graph_triples(graph))
 
 
 # -- readers ----------------------------------------------------------------------------
 def parse(data: bytes, fmt: str, source: str = "<rdf>", options: ReadOptions | None = None) -> Any:
     """Parse RDF bytes into an rdflib Graph behind the guards of :mod:`derm_onto.rdf.safe`;
-    a syntax error is a one-line DermOntoError."""
+    a syntax error is a one-line DermOntoError. For what needs a Graph (and rdflib's strict
+    reading in the tests); :func:`import_rdf` reads with pyoxigraph (:func:`read_index`)."""
     from rdflib import Graph
 
     options = options or ReadOptions()
@@ -243,13 +213,57 @@ def parse(data: bytes, fmt: str, source: str = "<rdf>", options: ReadOptions | N
     return graph
 
 
+_OX_FORMATS: dict[str, str] = {
+    "ttl": "TURTLE",
+    "owl": "RDF_XML",
+    "nt": "N_TRIPLES",
+    "jsonld": "JSON_LD",
+}
+
+
+def read_index(
+    data: bytes, fmt: str, source: str = "<rdf>", options: ReadOptions | None = None
+) -> TripleIndex:
+    """Parse RDF with pyoxigraph behind the guards of :mod:`derm_onto.rdf.safe` (size,
+    entities, remote contexts, literal lengths) into a :class:`TripleIndex`; a syntax error
+    is a one-line DermOntoError naming the line and column."""
+    import pyoxigraph as ox
+
+    options = options or ReadOptions()
+    safe.check_size(len(data), source, options.max_file_bytes)
+    if fmt not in _OX_FORMATS:
+        raise DermOntoError(f"{source}: {fmt!r} is not an RDF format")
+    namespaces: dict[str, str] = {}
+    if fmt == "owl":
+        namespaces = safe.check_xml(data, source, options.max_literal_bytes)
+    elif fmt == "jsonld":
+        safe.check_jsonld(data, source, options.max_literal_bytes)
+    limit = options.max_literal_bytes
+
+    def check_literal(size: int) -> None:
+        if size > limit:
+            raise safe.literal_too_long(source, size, limit)
+
+    parser = ox.parse(data, format=getattr(ox.RdfFormat, _OX_FORMATS[fmt]))
+    try:
+        with no_gc():
+            return TripleIndex.from_oxigraph(parser, namespaces, check_literal)
+    except SyntaxError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DermOntoError(f"{source}: not valid {fmt} RDF: {first[:300]}") from None
+    except MemoryError:  # pyoxigraph's token buffer stops at 16 MiB
+        raise safe.literal_too_long(source, safe.OXIGRAPH_BUFFER, limit) from None
+
+
 def import_rdf(
     data: bytes, fmt: str, source: str = "<rdf>", options: ReadOptions | None = None
 ) -> tuple[Ontology | None, list[ValidationFinding]]:
     """Parse RDF and read it back into the model (with findings for convention breaks and
     for whatever a foreign file held that the model cannot)."""
     options = options or ReadOptions()
-    return from_graph(parse(data, fmt, source, options), default_kind=options.default_kind)
+    index = read_index(data, fmt, source, options)
+    with no_gc():
+        return from_index(index, default_kind=options.default_kind)
 
 
 def rdf_format(name_or_path: str) -> RdfFormat:
@@ -275,23 +289,23 @@ def _reader(fmt: str) -> Any:
 
 
 for _serializer in (
-    Serializer("ttl", (".ttl",), "Turtle", _graph_writer(_write_turtle), _reader("ttl")),
+    Serializer("ttl", (".ttl",), "Turtle", _writer(serialise.turtle), _reader("ttl")),
     Serializer(
         "owl",
         (".owl", ".rdf", ".xml"),
         "OWL in RDF/XML (as the OWL API writes it)",
-        _graph_writer(_write_rdfxml, xml=True),
+        _writer(serialise.rdfxml),
         _reader("owl"),
     ),
-    Serializer("nt", (".nt",), "N-Triples, sorted", _graph_writer(_write_ntriples), _reader("nt")),
+    Serializer("nt", (".nt",), "N-Triples", _writer(serialise.ntriples), _reader("nt")),
     Serializer(
-        "jsonld", (".jsonld", ".json"), "JSON-LD", _graph_writer(_write_jsonld), _reader("jsonld")
+        "jsonld", (".jsonld", ".json"), "JSON-LD", _writer(_write_jsonld), _reader("jsonld")
     ),
     Serializer(
         "ofn",
         (".ofn",),
         "OWL functional syntax (by horned-owl; OAK reads its prefixes)",
-        _graph_writer(_write_functional, xml=True),
+        _writer(_write_functional),
         _read_functional,
     ),
     Serializer(

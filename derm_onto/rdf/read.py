@@ -1,6 +1,8 @@
-"""rdflib Graph -> model: derm-onto's own exports losslessly, and OWL it did not write.
+"""Triples -> model: derm-onto's own exports losslessly, and OWL it did not write.
 
-A graph written by :func:`~derm_onto.rdf.write.to_graph` reads back to the same model.
+The triples come as a :class:`~derm_onto.rdf.index.TripleIndex` (what ``import rdf`` builds
+from pyoxigraph's parser, :func:`from_index`) or an rdflib Graph (:func:`from_graph`). A
+graph written by :func:`~derm_onto.rdf.write.to_graph` reads back to the same model.
 Foreign OWL (an OBO Foundry ontology, a Protege or horned-owl save) is read too:
 
 - a class without the project's ``entry_kind`` becomes an entry of ``default_kind`` (the
@@ -40,6 +42,7 @@ from derm_onto.model import (
     contract,
     namespaces,
 )
+from derm_onto.rdf.index import TripleIndex, is_iri, text
 from derm_onto.rdf.vocab import (
     ABBREVIATION,
     CONSIDER,
@@ -52,6 +55,8 @@ from derm_onto.rdf.vocab import (
     OBO_ID,
     OBOINOWL,
     OWL_NS,
+    RDF_NS,
+    RDFS_NS,
     REPLACED_BY,
     SH,
     SYNONYM_PROPERTIES,
@@ -69,13 +74,21 @@ _CATEGORIES: dict[Kind, frozenset[str]] = {
     "findings": frozenset(c.value for c in FindingCategory),
 }
 _SYNONYM_TYPES = {p: t for t, p in SYNONYM_PROPERTIES.items()}
+_TYPE = RDF_NS + "type"
+_FIRST = RDF_NS + "first"
+_REST = RDF_NS + "rest"
+_NIL = RDF_NS + "nil"
+_LABEL = RDFS_NS + "label"
+_COMMENT = RDFS_NS + "comment"
+_SUBCLASS = RDFS_NS + "subClassOf"
+_CLASS = OWL_NS + "Class"
 
 
 @dataclass
 class _Reader:
-    """The state of one read: the graph, what was found wrong, what was dropped."""
+    """The state of one read: the triples, what was found wrong, what was dropped."""
 
-    graph: Any
+    graph: TripleIndex
     default_kind: Kind | None
     findings: list[ValidationFinding] = field(default_factory=list)
     dropped: Counter[str] = field(default_factory=Counter)
@@ -84,6 +97,11 @@ class _Reader:
     prefixes: dict[str, str] = field(default_factory=dict)
     entries: dict[str, tuple[str, Kind]] = field(default_factory=dict)  # IRI -> (id, kind)
     foreign: bool = False
+    _ns_key: tuple[tuple[str, str], ...] = ()
+    _ns: list[tuple[str, str]] = field(default_factory=list)
+    _kinds: dict[str, Kind] = field(default_factory=dict)
+    _axioms_of: Any = None
+    _axioms: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
     def problem(self, code: str, where: str, message: str) -> None:
         self.findings.append(ValidationFinding("error", code, where, message))
@@ -93,9 +111,23 @@ class _Reader:
         self.examples.setdefault(reason, example)
 
     def values(self, subject: Any, prop: str) -> list[str]:
-        from rdflib import URIRef
+        found = self.graph.objects(subject, prop)
+        if not found:
+            return []
+        return sorted([v if type(v) is str else v.value for v in found])
 
-        return sorted(str(v) for v in self.graph.objects(subject, URIRef(prop)))
+    def axioms(self, cls: Any) -> dict[tuple[str, str], list[Any]]:
+        """Axiom annotations on ``cls``: (property, target's text) -> the axiom nodes."""
+        if self._axioms_of != cls:
+            graph = self.graph
+            found: dict[tuple[str, str], list[Any]] = {}
+            for axiom in graph.subjects(OWL_NS + "annotatedSource", cls):
+                prop = graph.value(axiom, OWL_NS + "annotatedProperty")
+                target = graph.value(axiom, OWL_NS + "annotatedTarget")
+                if isinstance(prop, str) and target is not None:
+                    found.setdefault((prop, text(target)), []).append(axiom)
+            self._axioms_of, self._axioms = cls, found
+        return self._axioms
 
     def one(self, subject: Any, prop: str, where: str, what: str) -> str | None:
         values = self.values(subject, prop)
@@ -109,13 +141,32 @@ class _Reader:
         return values[0] if values else None
 
     def curie(self, iri: Any) -> str | None:
-        return contract(str(iri), namespaces(self.prefixes), _LOCAL)
+        return contract(text(iri), self._namespaces(), _LOCAL)
+
+    def kinds(self) -> dict[str, Kind]:
+        """Entry id -> kind (once every entry is found)."""
+        if len(self._kinds) != len(self.entries):
+            self._kinds = dict(self.entries.values())
+        return self._kinds
+
+    def _namespaces(self) -> list[tuple[str, str]]:
+        key = tuple(self.prefixes.items())
+        if self._ns_key != key:
+            self._ns_key, self._ns = key, namespaces(self.prefixes)
+        return self._ns
 
 
 def from_graph(
     graph: Any, *, default_kind: Kind | None = None
 ) -> tuple[Ontology | None, list[ValidationFinding]]:
-    """Read a graph back into the model.
+    """Read an rdflib graph back into the model (see :func:`from_index`)."""
+    return from_index(TripleIndex.from_rdflib(graph), default_kind=default_kind)
+
+
+def from_index(
+    index: TripleIndex, *, default_kind: Kind | None = None
+) -> tuple[Ontology | None, list[ValidationFinding]]:
+    """Read indexed triples back into the model.
 
     Returns the ontology (None when it cannot be built) and findings shaped as
     ``validate``'s, with the entry's CURIE or IRI as the path: errors for a file that breaks
@@ -123,7 +174,7 @@ def from_graph(
     """
     from derm_onto.jsonio import from_dict
 
-    reader = _Reader(graph, default_kind)
+    reader = _Reader(index, default_kind)
     header = _read_header(reader)
     if header is None:
         return None, reader.findings
@@ -167,10 +218,8 @@ def from_graph(
 def _read_header(reader: _Reader) -> dict[str, Any] | None:
     """The ``owl:Ontology``: id and base from its IRI (``<base><id>.owl`` when derm-onto
     wrote it, else the last path segment), title, description, version, license, levels."""
-    from rdflib import OWL, RDF
-
     graph = reader.graph
-    ontologies = sorted(graph.subjects(RDF.type, OWL.Ontology))
+    ontologies = sorted(graph.subjects_of_type(OWL_NS + "Ontology"))
     if len(ontologies) != 1:
         reader.problem("ontology_header", "", f"expected one owl:Ontology, found {len(ontologies)}")
         return None
@@ -185,7 +234,7 @@ def _read_header(reader: _Reader) -> dict[str, Any] | None:
     if not onto_id[0].isalpha():
         onto_id = "o-" + onto_id
     reader.base = base
-    reader.foreign = not any(True for _ in graph.subjects(_uri(project(base, "entry_kind")), None))
+    reader.foreign = not graph.uses(project(base, "entry_kind"))
     title = reader.one(subject, DCTERMS + "title", "", "title")
     title = title or reader.one(subject, "http://purl.org/dc/elements/1.1/title", "", "title")
     version = reader.one(subject, OWL_NS + "versionInfo", "", "versionInfo") or ""
@@ -211,21 +260,15 @@ def _read_header(reader: _Reader) -> dict[str, Any] | None:
     }
 
 
-def _uri(text: str) -> Any:
-    from rdflib import URIRef
-
-    return URIRef(text)
-
-
 def _read_prefixes(reader: _Reader, subject: Any) -> None:
     """``sh:declare`` on the header (derm-onto's exports); else inferred from ``oboInOwl:id``
     values, OBO-style IRIs and the file's namespace bindings."""
     graph = reader.graph
-    for decl in graph.objects(subject, _uri(SH + "declare")):
-        prefix = graph.value(decl, _uri(SH + "prefix"))
-        namespace = graph.value(decl, _uri(SH + "namespace"))
+    for decl in graph.objects(subject, SH + "declare"):
+        prefix = graph.value(decl, SH + "prefix")
+        namespace = graph.value(decl, SH + "namespace")
         if prefix is not None and namespace is not None:
-            reader.prefixes[str(prefix)] = str(namespace)
+            reader.prefixes[text(prefix)] = text(namespace)
     if not reader.prefixes:
         declared = reader.one(subject, project(reader.base, "prefixes"), "", "prefixes")
         try:
@@ -236,19 +279,17 @@ def _read_prefixes(reader: _Reader, subject: Any) -> None:
             reader.prefixes.update({str(p): str(ns) for p, ns in mapping.items()})
     if reader.prefixes:
         return
-    from rdflib import OWL, RDF, URIRef
-
-    bound = {str(ns): p for p, ns in graph.namespaces() if p and _PREFIX.match(p)}
-    for cls in sorted(set(graph.subjects(RDF.type, OWL.Class))):
-        if not isinstance(cls, URIRef) or str(cls).startswith(OWL_NS):
+    bound = {ns: p for p, ns in graph.namespaces.items() if p and _PREFIX.match(p)}
+    for cls in sorted(set(graph.subjects_of_type(_CLASS))):
+        if not is_iri(cls) or cls.startswith(OWL_NS):
             continue
-        iri = str(cls)
+        iri = cls
         declared = reader.curie(iri)
         if declared is not None:
             continue
-        obo_id = graph.value(cls, _uri(OBO_ID))
-        if obo_id is not None and ":" in str(obo_id):
-            prefix, _, local = str(obo_id).partition(":")
+        obo_id = graph.value(cls, OBO_ID)
+        if obo_id is not None and ":" in text(obo_id):
+            prefix, _, local = text(obo_id).partition(":")
             if iri.endswith(local) and _PREFIX.match(prefix) and _LOCAL.match(local):
                 reader.prefixes.setdefault(prefix, iri[: -len(local)])
                 continue
@@ -264,16 +305,15 @@ def _read_prefixes(reader: _Reader, subject: Any) -> None:
 
 def _find_entries(reader: _Reader) -> None:
     """Which classes are entries, and of which kind (``entry_kind``, else the default)."""
-    from rdflib import OWL, RDF, URIRef
-
     by_name = {v: k for k, v in KIND_NAMES.items()}
     fallback: Kind | None = reader.default_kind or ("conditions" if reader.foreign else None)
-    for cls in sorted(set(reader.graph.subjects(RDF.type, OWL.Class))):
-        if not isinstance(cls, URIRef):
+    entry_kind = project(reader.base, "entry_kind")
+    for cls in sorted(set(reader.graph.subjects_of_type(_CLASS))):
+        if not is_iri(cls):
             continue  # an anonymous class expression: read where it is used
-        if str(cls) in (OWL_NS + "Thing", OWL_NS + "Nothing"):
+        if cls in (OWL_NS + "Thing", OWL_NS + "Nothing"):
             continue
-        kind_name = reader.one(cls, project(reader.base, "entry_kind"), str(cls), "entry_kind")
+        kind_name = reader.one(cls, entry_kind, cls, "entry_kind")
         term_id = reader.curie(cls)
         if kind_name is None:
             if fallback is None:
@@ -297,7 +337,7 @@ def _find_entries(reader: _Reader) -> None:
 def _read_entry(reader: _Reader, iri: str, term_id: str, kind: Kind) -> dict[str, Any] | None:
     """One entry as a JSON mapping (the shape :func:`derm_onto.jsonio.from_dict` builds
     terms from)."""
-    cls = _uri(iri)
+    cls = iri
     labels = _labels(reader, cls, term_id)
     if labels is None:
         return None
@@ -328,7 +368,7 @@ def _read_entry(reader: _Reader, iri: str, term_id: str, kind: Kind) -> dict[str
         else:
             entry["category"] = category
     if kind == "conditions":
-        kinds = dict(reader.entries.values())
+        kinds = reader.kinds()
         entry["concepts"] = sorted({f for f in features if kinds[f] == "concepts"})
         entry["findings"] = sorted({f for f in features if kinds[f] == "findings"})
     elif features:
@@ -337,14 +377,15 @@ def _read_entry(reader: _Reader, iri: str, term_id: str, kind: Kind) -> dict[str
 
 
 def _labels(reader: _Reader, cls: Any, term_id: str) -> str | None:
-    from rdflib import RDFS, Literal
-
-    found = sorted(reader.graph.objects(cls, RDFS.label), key=lambda v: (bool(v.language), v))
+    found = sorted(
+        reader.graph.objects(cls, _LABEL),
+        key=lambda v: (bool(getattr(v, "language", None)), text(v)),
+    )
     if reader.foreign and found:
-        plain = [v for v in found if not isinstance(v, Literal) or v.language in (None, "en")]
+        plain = [v for v in found if getattr(v, "language", None) in (None, "en")]
         if len(found) > 1:
             reader.drop("extra rdfs:label values (one kept)", term_id)
-        return str((plain or found)[0])
+        return text((plain or found)[0])
     if len(found) != 1:
         reader.problem(
             "missing_label" if not found else "duplicate_label",
@@ -355,38 +396,36 @@ def _labels(reader: _Reader, cls: Any, term_id: str) -> str | None:
             if reader.foreign:
                 reader.drop("classes without rdfs:label", term_id)
             return None
-    return str(found[0])
+    return text(found[0])
 
 
 def _read_parents(reader: _Reader, cls: Any, term_id: str) -> tuple[list[str], list[str]]:
     """Named superclasses (parents) and ``has_feature some X`` restrictions (features)."""
-    from rdflib import OWL, RDF, RDFS, URIRef
-
     graph = reader.graph
-    has_feature = _uri(project(reader.base, "has_feature"))
+    has_feature = project(reader.base, "has_feature")
     parents: list[str] = []
     features: list[str] = []
-    for parent in graph.objects(cls, RDFS.subClassOf):
-        if isinstance(parent, URIRef):
-            if str(parent) == OWL_NS + "Thing":
+    for parent in graph.objects(cls, _SUBCLASS):
+        if is_iri(parent):
+            if parent == OWL_NS + "Thing":
                 continue
-            found = reader.entries.get(str(parent))
+            found = reader.entries.get(parent)
             if found is not None:
                 parents.append(found[0])
             elif reader.foreign:
                 reader.drop("parents that are not classes of this file", str(parent))
             else:
-                pid = reader.curie(parent) or str(parent)
+                pid = reader.curie(parent) or parent
                 reader.problem(
                     "dangling_reference", term_id, f"parent {pid} of {term_id} is not an entry"
                 )
-        elif (parent, RDF.type, OWL.Restriction) in graph:
-            prop = graph.value(parent, OWL.onProperty)
-            target = graph.value(parent, OWL.someValuesFrom)
+        elif graph.has(parent, _TYPE, OWL_NS + "Restriction"):
+            prop = graph.value(parent, OWL_NS + "onProperty")
+            target = graph.value(parent, OWL_NS + "someValuesFrom")
             if prop != has_feature:
-                reader.drop(f"restrictions on {prop}", term_id)
+                reader.drop(f"restrictions on {prop if prop is None else text(prop)}", term_id)
                 continue
-            found = reader.entries.get(str(target)) if target is not None else None
+            found = reader.entries.get(target) if isinstance(target, str) else None
             if found is None:
                 tid = (reader.curie(target) if target is not None else None) or target
                 reader.problem(
@@ -401,52 +440,36 @@ def _read_parents(reader: _Reader, cls: Any, term_id: str) -> tuple[list[str], l
     return parents, features
 
 
-def _axiom_targets(reader: _Reader, cls: Any, prop: str) -> dict[str, list[Any]]:
-    """Axiom annotations on ``cls prop X``: X's text -> the axiom nodes."""
-    from rdflib import OWL
-
-    graph = reader.graph
-    found: dict[str, list[Any]] = {}
-    for axiom in graph.subjects(OWL.annotatedSource, cls):
-        if graph.value(axiom, OWL.annotatedProperty) == _uri(prop):
-            target = graph.value(axiom, OWL.annotatedTarget)
-            if target is not None:
-                found.setdefault(str(target), []).append(axiom)
-    return found
-
-
 def _axiom_xrefs(reader: _Reader, cls: Any, prop: str, target: str) -> list[str]:
-    axioms = _axiom_targets(reader, cls, prop).get(target, [])
-    return sorted({str(x) for a in axioms for x in reader.graph.objects(a, _uri(HAS_DBXREF))})
+    axioms = reader.axioms(cls).get((prop, target), [])
+    return sorted({text(x) for a in axioms for x in reader.graph.objects(a, HAS_DBXREF)})
 
 
 def _read_synonyms(reader: _Reader, cls: Any, term_id: str) -> list[dict[str, str]]:
     """The four OBO synonym properties; an exact synonym typed ``OMO:0003000`` is an
     abbreviation."""
-    from rdflib import URIRef
-
     graph = reader.graph
     abbreviations = set()
-    for prop in SYNONYM_PROPERTIES.values():
-        for text, axioms in _axiom_targets(reader, cls, prop).items():
-            if any((a, _uri(HAS_SYNONYM_TYPE), URIRef(ABBREVIATION)) in graph for a in axioms):
-                abbreviations.add((prop, text))
+    for (prop, target), axioms in reader.axioms(cls).items():
+        if prop in _SYNONYM_TYPES and any(
+            graph.has(a, HAS_SYNONYM_TYPE, ABBREVIATION) for a in axioms
+        ):
+            abbreviations.add((prop, target))
     synonyms: set[tuple[str, str]] = set()
     for prop, value in graph.predicate_objects(cls):
-        text = str(prop)
-        if not (text.startswith(OBOINOWL) and text.endswith("Synonym")):
+        if not (prop.startswith(OBOINOWL) and prop.endswith("Synonym")):
             continue
-        if text not in _SYNONYM_TYPES:
+        if prop not in _SYNONYM_TYPES:
             reader.problem(
                 "unknown_synonym_property",
                 term_id,
-                f"{term_id} uses {text}, which is not an OBO synonym property",
+                f"{term_id} uses {prop}, which is not an OBO synonym property",
             )
             continue
-        syn_type = _SYNONYM_TYPES[text]
-        if syn_type is SynonymType.EXACT and (text, str(value)) in abbreviations:
+        syn_type = _SYNONYM_TYPES[prop]
+        if syn_type is SynonymType.EXACT and (prop, text(value)) in abbreviations:
             syn_type = SynonymType.ABBREVIATION
-        synonyms.add((str(value), syn_type.value))
+        synonyms.add((text(value), syn_type.value))
     return [{"text": t, "type": k} for t, k in sorted(synonyms)]
 
 
@@ -456,23 +479,21 @@ def _read_obsolescence(reader: _Reader, cls: Any, term_id: str) -> dict[str, Any
     deprecated = reader.values(cls, OWL_NS + "deprecated")
     if any(v.lower() in ("true", "1") for v in deprecated):
         out["obsolete"] = True
-    replaced = [_as_curie(reader, v) for v in reader.graph.objects(cls, _uri(REPLACED_BY))]
+    replaced = [_as_curie(reader, v) for v in reader.graph.objects(cls, REPLACED_BY)]
     if replaced:
         out["replaced_by"] = sorted(replaced)[0]
         if len(replaced) > 1:
             reader.drop("extra replaced_by values (the first kept)", term_id)
-    consider = sorted({_as_curie(reader, v) for v in reader.graph.objects(cls, _uri(CONSIDER))})
+    consider = sorted({_as_curie(reader, v) for v in reader.graph.objects(cls, CONSIDER)})
     if consider:
         out["consider"] = consider
     return out
 
 
 def _as_curie(reader: _Reader, value: Any) -> str:
-    from rdflib import URIRef
-
-    if isinstance(value, URIRef):
+    if is_iri(value):
         return reader.curie(value) or str(value)
-    return str(value)
+    return text(value)
 
 
 def clean_xref(xref: str, term_id: str, drop: Callable[[str, str], None]) -> str | None:
@@ -620,16 +641,16 @@ def _merge_cliques(pairs: dict[tuple[str, ...], str]) -> dict[tuple[str, ...], s
 def _read_disjoint(reader: _Reader) -> list[dict[str, Any]]:
     """``owl:AllDisjointClasses`` (members list, reason as ``rdfs:comment``) and
     ``owl:disjointWith`` pairs (as groups of two, duplicates merged)."""
-    from rdflib import OWL, RDF, RDFS
-
     graph = reader.graph
     groups: dict[tuple[str, ...], str] = {}
-    for axiom in sorted(graph.subjects(RDF.type, OWL.AllDisjointClasses)):
+    seen: set[Any] = set()
+    for axiom in sorted(graph.subjects_of_type(OWL_NS + "AllDisjointClasses")):
         members: list[str] = []
-        cell = graph.value(axiom, OWL.members)
-        while cell is not None and cell != RDF.nil:
-            member = graph.value(cell, RDF.first)
-            found = reader.entries.get(str(member))
+        cell = graph.value(axiom, OWL_NS + "members")
+        while cell is not None and cell != _NIL and cell not in seen:
+            seen.add(cell)
+            member = graph.value(cell, _FIRST)
+            found = reader.entries.get(member) if isinstance(member, str) else None
             if found is None:
                 if reader.foreign:
                     reader.drop("disjoint members that are not classes of this file", str(member))
@@ -641,19 +662,20 @@ def _read_disjoint(reader: _Reader) -> list[dict[str, Any]]:
                     )
             else:
                 members.append(found[0])
-            cell = graph.value(cell, RDF.rest)
-        reason = graph.value(axiom, RDFS.comment)
+            cell = graph.value(cell, _REST)
+        reason = graph.value(axiom, _COMMENT)
         if len(set(members)) >= 2:
-            groups[tuple(sorted(set(members)))] = str(reason) if reason else ""
+            groups[tuple(sorted(set(members)))] = text(reason) if reason is not None else ""
     pairs: dict[tuple[str, ...], str] = {}
-    for a, b in sorted(graph.subject_objects(OWL.disjointWith)):
-        pair = [reader.entries.get(str(a)), reader.entries.get(str(b))]
+    disjoint = OWL_NS + "disjointWith"
+    for a, b in sorted((a, text(b)) for a, b in graph.subject_objects(disjoint)):
+        pair = [reader.entries.get(a), reader.entries.get(b)]
         if pair[0] is None or pair[1] is None:
             reader.drop("owl:disjointWith on classes not in this file", f"{a} {b}")
             continue
         key = tuple(sorted({pair[0][0], pair[1][0]}))
-        axioms = _axiom_targets(reader, a, OWL_NS + "disjointWith").get(str(b), [])
-        reasons = sorted({str(c) for x in axioms for c in graph.objects(x, RDFS.comment)})
+        axioms = reader.axioms(a).get((disjoint, b), [])
+        reasons = sorted({text(c) for x in axioms for c in graph.objects(x, _COMMENT)})
         if len(key) == 2:
             pairs[key] = reasons[0] if reasons else pairs.get(key, "")
     for key, reason in _merge_cliques(pairs).items():

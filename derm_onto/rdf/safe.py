@@ -29,7 +29,7 @@ from derm_onto.model import KINDS, Concept, Condition, Finding, Ontology
 
 #: at most this many entity declarations in an RDF/XML DTD (the OWL API writes ~10)
 MAX_ENTITIES = 1000
-_OXIGRAPH_BUFFER = 16 * 1024 * 1024
+OXIGRAPH_BUFFER = 16 * 1024 * 1024
 _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -47,17 +47,19 @@ def check_size(size: int, source: str, limit: int = MAX_FILE_BYTES) -> None:
         )
 
 
-def _literal_too_long(source: str, size: int, limit: int, where: str) -> UnsafeInputError:
+def literal_too_long(source: str, size: int, limit: int, where: str = "") -> UnsafeInputError:
+    """The error for a literal over the limit."""
     return UnsafeInputError(
         f"{source}: refused: a literal of {size} or more bytes {where} is over the limit of "
         f"{limit} bytes"
     )
 
 
-def check_xml(data: bytes, source: str, max_literal: int = MAX_LITERAL_BYTES) -> None:
-    """Scan RDF/XML with expat before rdflib parses it: no external, parameter or nested
-    entities, at most :data:`MAX_ENTITIES` declarations, no text node over ``max_literal``
-    bytes. Malformed XML is left for the RDF parser to report."""
+def check_xml(data: bytes, source: str, max_literal: int = MAX_LITERAL_BYTES) -> dict[str, str]:
+    """Scan RDF/XML with expat before an RDF parser reads it: no external, parameter or
+    nested entities, at most :data:`MAX_ENTITIES` declarations, no text node over
+    ``max_literal`` bytes. Malformed XML is left for the RDF parser to report. Returns the
+    ``xmlns:`` prefixes declared (the file's namespace bindings)."""
     import pyexpat
 
     parser = pyexpat.ParserCreate()
@@ -65,6 +67,7 @@ def check_xml(data: bytes, source: str, max_literal: int = MAX_LITERAL_BYTES) ->
     parser.buffer_text = True
     declared = [0]
     text = [0]
+    bound: dict[str, str] = {}
 
     def entity(
         name: str,
@@ -92,14 +95,16 @@ def check_xml(data: bytes, source: str, max_literal: int = MAX_LITERAL_BYTES) ->
 
     def start(name: str, attributes: Any) -> None:
         text[0] = 0
-        for value in attributes.values() if isinstance(attributes, dict) else ():
+        for key, value in attributes.items() if isinstance(attributes, dict) else ():
             if len(value) > max_literal:
-                raise _literal_too_long(source, len(value), max_literal, f"in <{name}>")
+                raise literal_too_long(source, len(value), max_literal, f"in <{name}>")
+            if key.startswith("xmlns:"):
+                bound.setdefault(key[6:], value)
 
     def characters(data: str) -> None:
         text[0] += len(data)
         if text[0] > max_literal:
-            raise _literal_too_long(source, text[0], max_literal, "in an element")
+            raise literal_too_long(source, text[0], max_literal, "in an element")
 
     def external(*_: Any) -> int:
         raise UnsafeInputError(f"{source}: refused: external entity reference")
@@ -113,7 +118,8 @@ def check_xml(data: bytes, source: str, max_literal: int = MAX_LITERAL_BYTES) ->
     except pyexpat.ExpatError as exc:
         if "amplification" in str(exc):
             raise UnsafeInputError(f"{source}: refused: {exc}") from None
-        # not well-formed: rdflib reports it with its own message
+        # not well-formed: the RDF parser reports it with its own message
+    return bound
 
 
 def check_jsonld(data: bytes, source: str, max_literal: int = MAX_LITERAL_BYTES) -> None:
@@ -139,7 +145,7 @@ def check_jsonld(data: bytes, source: str, max_literal: int = MAX_LITERAL_BYTES)
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, str) and len(item) > max_literal:
-            raise _literal_too_long(source, len(item), max_literal, "in a JSON string")
+            raise literal_too_long(source, len(item), max_literal, "in a JSON string")
 
 
 def check_text_literals(
@@ -154,12 +160,12 @@ def check_text_literals(
         for triple in ox.parse(data, format=target, lenient=True):
             value = triple.object
             if isinstance(value, ox.Literal) and len(value.value) > max_literal:
-                raise _literal_too_long(source, len(value.value), max_literal, "")
+                raise literal_too_long(source, len(value.value), max_literal, "")
     except SyntaxError:
         return  # rdflib reports syntax errors with its own message
     except MemoryError:  # pyoxigraph's token buffer stops at 16 MiB
-        if max_literal < _OXIGRAPH_BUFFER:
-            raise _literal_too_long(source, _OXIGRAPH_BUFFER, max_literal, "") from None
+        if max_literal < OXIGRAPH_BUFFER:
+            raise literal_too_long(source, OXIGRAPH_BUFFER, max_literal, "") from None
 
 
 def _strings(ontology: Ontology) -> Iterator[tuple[str, str]]:
@@ -206,6 +212,8 @@ def check_characters(ontology: Ontology) -> None:
     ...
     derm_onto.errors.InvalidCharacterError: conditions/X:1/label: character U+D800 (a lone surrogate) cannot be written to RDF; run derm-onto validate
     """  # noqa: E501
+    if not _BAD_CHARACTER.search("\n".join(text for _, text in _strings(ontology))):
+        return  # one scan of everything; the loop below only names the place
     for where, text in _strings(ontology):
         found = _BAD_CHARACTER.search(text)
         if found:
