@@ -278,3 +278,32 @@ def test_the_curation_policy_on_all_the_data_rebuilds_the_shipped_links(
     result = holdout.evaluate(bundled, document, document, data["evidence_decisions"])
     assert result["curated_in_sample"] == result["shipped_in_sample"]
     assert result["taken_by_the_curation"] > 0 and result["contradicted"] == 0
+
+
+def test_characteristic_recall_counts_frequent_and_enriched_pairs() -> None:
+    """recall_of_characteristic, on the bundled evidence, equals a per-pair reference: the
+    (condition, concept) pairs some source row shows in >= 40% of >= min images AND
+    enriched (its `significant` flag), and the share of them linked, inherited included."""
+    from derm_onto import hierarchy
+
+    onto = load(bundled_ontology_path())
+    doc = evidence.read(evidence.default_path())
+    index = evidence.EvidenceIndex(doc)
+    options = evidence.CheckOptions()
+    direct = {(t.id, c) for t in onto.conditions for c in t.concepts}
+    measured = evidence.quality(onto, index, direct, options)
+    graph = hierarchy.build_graph(onto)
+    linked = set(evidence.implied_links(graph, direct))
+    concepts = {t.id for t in onto.concepts}
+    wanted: set[tuple[str, str]] = set()
+    for row in doc["associations"]:
+        if (
+            row["feature"] in concepts
+            and row["confidence"] >= options.candidate_confidence
+            and row["n_images"] >= index.min_images
+            and row["significant"]
+        ):
+            wanted.add((row["condition"], row["feature"]))
+    assert measured["characteristic_pairs"] == len(wanted) > 0
+    assert measured["characteristic_pairs"] <= measured["frequent_pairs_ge_40pct"]
+    assert measured["recall_of_characteristic"] == round(len(wanted & linked) / len(wanted), 4)

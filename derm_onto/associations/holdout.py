@@ -282,7 +282,8 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Mean, min and max of precision and recall over repeated splits, per set of links,
     held out and in sample, for every condition and for the diseases only.
 
-    >>> m = {"precision_ge_10pct": 0.9, "recall_of_frequent": 0.7}
+    >>> m = {"precision_ge_10pct": 0.9, "recall_of_frequent": 0.7,
+    ...      "recall_of_characteristic": 0.8}
     >>> r = {f"{s}_{w}": {**m, "diseases": m} for s in SETS for w in ("held_out", "in_sample")}
     >>> summarise([r, r])["curated_held_out"]["recall"]
     {'mean': 0.7, 'min': 0.7, 'max': 0.7}
@@ -296,6 +297,7 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 for measure, field_name in (
                     ("precision", "precision_ge_10pct"),
                     ("recall", "recall_of_frequent"),
+                    ("characteristic_recall", "recall_of_characteristic"),
                 ):
                     parts = [r[key]["diseases"] if scope else r[key] for r in results]
                     values = [p[field_name] for p in parts if p[field_name] is not None]
@@ -325,6 +327,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
             out.append(
                 f"  {name} ({where}): precision {span(e['precision'])}, recall "
                 f"{span(e['recall'])}; diseases only: precision {span(e['diseases_precision'])}, "
-                f"recall {span(e['diseases_recall'])}\n"
+                f"recall {span(e['diseases_recall'])}; characteristic recall "
+                f"{span(e['characteristic_recall'])}, diseases "
+                f"{span(e['diseases_characteristic_recall'])}\n"
             )
     return "".join(out)
