@@ -305,8 +305,8 @@ class _ColumnState:
         self._grow(n_labels)
         # split on commas only (a literal split is cheaper than a regex): a part holding ";"
         # or "|" is split again when it is resolved (match_list); parts are stripped there
-        parts = pc.split_pattern(pc.fill_null(array, ""), pattern=",")
-        parent = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+        parts = pc.split_pattern(_no_nulls(array), pattern=",")
+        parent = _ints(pc.list_parent_indices(parts))
         codes = _encode(pc.list_flatten(parts), self.code)
         annotated = np.asarray(self.annotated, dtype=bool)[codes]
         row_ok = np.bincount(parent[annotated], minlength=len(array)) > 0
@@ -337,13 +337,42 @@ def _encode(array: Any, lookup: Any) -> Any:
     import numpy as np
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pc.fill_null(array, ""))
+    encoded = pc.dictionary_encode(_no_nulls(array))
     mapping = np.fromiter(
         (lookup(v) for v in encoded.dictionary.to_pylist()),
         dtype=np.int64,
         count=len(encoded.dictionary),
     )
-    return mapping[encoded.indices.to_numpy(zero_copy_only=False)]
+    return mapping[_ints(encoded.indices)]
+
+
+def _no_nulls(array: Any) -> Any:
+    """The string array with nulls as "" (a CSV column has none: then as it is)."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(array, "") if array.null_count else array
+
+
+def _ints(array: Any) -> Any:
+    """A numpy view of a pyarrow integer array (``to_numpy`` would import pandas, a
+    quarter of a second, in pyarrow 26).
+
+    >>> import pyarrow as pa
+    >>> _ints(pa.array([3, 1, 2], pa.int32())[1:]).tolist()
+    [1, 2]
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.null_count:
+        return array.to_numpy(zero_copy_only=False)
+    signed = pa.types.is_signed_integer(array.type)
+    dtype = np.dtype(f"{'i' if signed else 'u'}{array.type.bit_width // 8}")
+    return np.frombuffer(
+        array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize
+    )
 
 
 def sha256(path: str | Path) -> str:
