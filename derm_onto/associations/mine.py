@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,13 @@ class MineOptions:
     level: float = 0.95
 
 
-def _round(value: float, digits: int = 6) -> float:
-    return float(f"{value:.{digits}g}")
+def _round_all(values: list[float], digits: int) -> list[float]:
+    """Each value to ``digits`` significant digits (as ``float(f"{v:.4g}")``).
+
+    >>> _round_all([0.000123456, 1.0], 4)
+    [0.0001235, 1.0]
+    """
+    return list(map(float, map(f"{{:.{digits}g}}".format, values)))
 
 
 class Vocabulary:
@@ -172,6 +178,9 @@ class _ColumnState:
         self.counts = np.zeros((0, len(vocab.features)), dtype=np.int64)  # label value x feature
         self.rows = np.zeros(0, dtype=np.int64)  # annotated rows per label value
         self._matrix: Any = None
+        self._annotated: Any = None
+        self._indptr: list[int] = [0]  # the matrix's rows, as code() adds values
+        self._indices: list[int] = []
         self._unmapped_text: dict[int, tuple[str, str, tuple[str, ...]]] = {}
         self._column_ids: tuple[str, ...] | None = None
 
@@ -239,24 +248,36 @@ class _ColumnState:
         code = self.codes[value] = len(self.features)
         self.features.append(tuple(sorted(rolled)))
         self.annotated.append(annotated)
+        if annotated:
+            self._indices.extend(self.features[-1])
+        self._indptr.append(len(self._indices))
         self._matrix = None
         if text:
             self._unmapped_text[code] = (text, method, candidates)
         return code
 
     def matrix(self) -> Any:
-        """The (cell value x feature) 0/1 matrix, annotated values only."""
+        """The (cell value x feature) 0/1 matrix, annotated values only (rebuilt, in C,
+        from the row lists :meth:`code` extends, when values were added)."""
         if self._matrix is None:
             import numpy as np
             from scipy import sparse
 
-            rows = [i for i, fs in enumerate(self.features) if self.annotated[i] for _ in fs]
-            cols = [f for i, fs in enumerate(self.features) if self.annotated[i] for f in fs]
             self._matrix = sparse.csr_matrix(
-                (np.ones(len(rows), dtype=np.int64), (rows, cols)),
+                (
+                    np.ones(len(self._indices), dtype=np.int64),
+                    np.array(self._indices, dtype=np.int64),
+                    np.array(self._indptr, dtype=np.int64),
+                ),
                 shape=(len(self.features), len(self.vocab.features)),
             )
+            self._annotated = np.array(self.annotated, dtype=bool)
         return self._matrix
+
+    def annotated_mask(self) -> Any:
+        """Per cell value: annotated (a numpy array, kept with :meth:`matrix`)."""
+        self.matrix()
+        return self._annotated
 
     def _grow(self, n_labels: int) -> None:
         import numpy as np
@@ -282,8 +303,7 @@ class _ColumnState:
         from scipy import sparse
 
         self._grow(n_labels)
-        annotated = np.asarray(self.annotated, dtype=bool)
-        keep = annotated[cells]
+        keep = self.annotated_mask()[cells]
         labels, cells = labels[keep], cells[keep]
         if labels.size == 0:
             return
@@ -308,7 +328,7 @@ class _ColumnState:
         parts = pc.split_pattern(_no_nulls(array), pattern=",")
         parent = _ints(pc.list_parent_indices(parts))
         codes = _encode(pc.list_flatten(parts), self.code)
-        annotated = np.asarray(self.annotated, dtype=bool)[codes]
+        annotated = self.annotated_mask()[codes]
         row_ok = np.bincount(parent[annotated], minlength=len(array)) > 0
         self.rows[:n_labels] += np.bincount(labels[row_ok], minlength=n_labels)
         chosen = self.matrix()[codes]
@@ -629,32 +649,32 @@ def _column_stats(
         "ci_low": np.round(low[keep], 6).tolist(),
         "ci_high": np.round(high[keep], 6).tolist(),
     }
-    p_kept, q_kept = p[keep].tolist(), q[keep].tolist()
     labels = {t: vocab.ontology.term(t).label for t in (*vocab.conditions, *vocab.features)}
-    records: list[dict[str, Any]] = []
-    for row, (k, fi, ai, bi, fv) in enumerate(
-        zip(kc.tolist(), ff.tolist(), a.tolist(), b.tolist(), f.tolist(), strict=True)
-    ):
-        cid, fid = vocab.conditions[k], vocab.features[fi]
-        records.append(
-            {
-                "condition": cid,
-                "condition_label": labels[cid],
-                "feature": fid,
-                "feature_label": labels[fid],
-                "kind": state.spec.kind,
-                "source": run.spec.name,
-                "column": state.spec.column,
-                "n_total": n_total,
-                "n_images": int(bi),
-                "n_feature": int(fv),
-                "n_with_feature": int(ai),
-                **{name: values[row] for name, values in columns.items()},
-                "p_value": _round(p_kept[row], 4),
-                "q_value": _round(q_kept[row], 4),
-                "significant": q_kept[row] < options.alpha,
-            }
-        )
+    condition_ids = [vocab.conditions[i] for i in kc.tolist()]
+    feature_ids = [vocab.features[i] for i in ff.tolist()]
+    q_kept = q[keep]
+    n = a.size
+    # one column per field, then one dict per record (the fields' order is free: the file
+    # sorts keys)
+    fields: dict[str, Any] = {
+        "condition": condition_ids,
+        "condition_label": [labels[c] for c in condition_ids],
+        "feature": feature_ids,
+        "feature_label": [labels[x] for x in feature_ids],
+        "kind": repeat(state.spec.kind, n),
+        "source": repeat(run.spec.name, n),
+        "column": repeat(state.spec.column, n),
+        "n_total": repeat(n_total, n),
+        "n_images": b.tolist(),
+        "n_feature": f.tolist(),
+        "n_with_feature": a.tolist(),
+        **columns,
+        "p_value": _round_all(p[keep].tolist(), 4),
+        "q_value": _round_all(q_kept.tolist(), 4),
+        "significant": (q_kept < options.alpha).tolist(),
+    }
+    names = tuple(fields)
+    records = [dict(zip(names, row, strict=True)) for row in zip(*fields.values(), strict=True)]
     return records, margins
 
 
