@@ -88,7 +88,12 @@ class Vocabulary:
         self.condition_index = {c: i for i, c in enumerate(self.conditions)}
         self.feature_index = {f: i for i, f in enumerate(self.features)}
         self.matchers = {kind: Matcher(ontology, kind) for kind in KINDS}
-        self._graphs = {kind: hierarchy.build_graph(ontology, kind) for kind in KINDS}
+        # each live entry's live parents of its own kind: the edges of hierarchy.build_graph,
+        # read without building graphs (networkx costs a tenth of a second to import)
+        self._parents: dict[str, dict[str, tuple[str, ...]]] = {}
+        for kind in KINDS:
+            live = {t.id: t.parents for t in ontology.entries(kind) if not t.obsolete}
+            self._parents[kind] = {i: tuple(p for p in ps if p in live) for i, ps in live.items()}
         self._up: dict[str, tuple[str, ...]] = {}
         self._comma_free: dict[str, bool] = {}
 
@@ -116,11 +121,19 @@ class Vocabulary:
         return [matcher.match(p) for p in parts if p] or [matcher.match("")]
 
     def up(self, kind: Kind, term_id: str) -> tuple[str, ...]:
-        """The id and its ancestors."""
+        """The id and its ancestors, sorted (each id's from its parents', memoised: one
+        pass over the hierarchy however many ids are asked for)."""
         found = self._up.get(term_id)
         if found is None:
-            found = tuple(hierarchy.ancestors(self._graphs[kind], term_id, reflexive=True))
-            self._up[term_id] = found
+            parents = self._parents[kind].get(term_id)
+            if parents is None:  # not a live entry of the kind: hierarchy names the error
+                return tuple(
+                    hierarchy.ancestors(hierarchy.build_graph(self.ontology, kind), term_id)
+                )
+            ids = {term_id}
+            for parent in parents:
+                ids.update(self.up(kind, parent))
+            found = self._up[term_id] = tuple(sorted(ids))
         return found
 
 
