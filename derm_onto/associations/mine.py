@@ -722,9 +722,17 @@ def mine(
     twice = [n for n, k in seen.items() if k > 1]
     if twice:
         raise DermOntoError(f"source {twice[0]!r} given twice; give each source one table")
-    # file digests for the provenance, computed beside the mining (hashlib releases the GIL)
+    # file digests for the provenance, computed on a thread (hashlib releases the GIL) once a
+    # table is counted: beside its statistics, which keep one core busy, rather than beside
+    # the CSV reader, which keeps both busy
     hasher = ThreadPoolExecutor(max_workers=1)
-    digests = {path: hasher.submit(sha256, path) for _, path in specs}
+    digests: dict[str, Any] = {}
+
+    def digest(path: str) -> Any:
+        if path not in digests:
+            digests[path] = hasher.submit(sha256, path)
+        return digests[path]
+
     sources: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     with hasher, progress(desc="associations", unit="rows") as bar:
@@ -733,6 +741,8 @@ def mine(
                 continue
             run = _SourceRun(vocab, spec, path, headers[path])
             run.run(partners, bar if show_progress else _NoBar())
+            for file in (path, run.join_file) if run.join_file else (path,):
+                digest(file)
             label_rows = run.label_rows if run.label_rows is not None else np.zeros(0, np.int64)
             columns = []
             for state in run.columns:
@@ -746,13 +756,13 @@ def mine(
                 if run.labels.status[code] == "unmatched" and label_rows[code]:
                     unmatched[value] += int(label_rows[code])
             files = [
-                {"name": Path(path).name, "sha256": digests[path].result(), "role": "features"}
+                {"name": Path(path).name, "sha256": digest(path).result(), "role": "features"}
             ]
             if run.join_file:
                 files.append(
                     {
                         "name": Path(run.join_file).name,
-                        "sha256": digests[run.join_file].result(),
+                        "sha256": digest(run.join_file).result(),
                         "role": "labels",
                     }
                 )
