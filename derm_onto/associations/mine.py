@@ -68,13 +68,18 @@ class MineOptions:
     level: float = 0.95
 
 
-def _round_all(values: list[float], digits: int) -> list[float]:
-    """Each value to ``digits`` significant digits (as ``float(f"{v:.4g}")``).
+def _round_all(values: Any, digits: int) -> list[float]:
+    """Each value to ``digits`` significant digits, as ``float(f"{v:.4g}")`` (each distinct
+    value formatted once: BH q-values tie a lot, p-values of 1 too).
 
-    >>> _round_all([0.000123456, 1.0], 4)
-    [0.0001235, 1.0]
+    >>> _round_all([0.000123456, 1.0, 1.0], 4)
+    [0.0001235, 1.0, 1.0]
     """
-    return list(map(float, map(f"{{:.{digits}g}}".format, values)))
+    import numpy as np
+
+    unique, inverse = np.unique(np.asarray(values, dtype=np.float64), return_inverse=True)
+    rounded = np.array(list(map(float, map(f"{{:.{digits}g}}".format, unique.tolist()))))
+    return list(rounded[inverse.ravel()].tolist())
 
 
 class Vocabulary:
@@ -682,8 +687,8 @@ def _column_stats(
         "n_feature": f.tolist(),
         "n_with_feature": a.tolist(),
         **columns,
-        "p_value": _round_all(p[keep].tolist(), 4),
-        "q_value": _round_all(q_kept.tolist(), 4),
+        "p_value": _round_all(p[keep], 4),
+        "q_value": _round_all(q_kept, 4),
         "significant": (q_kept < options.alpha).tolist(),
     }
     names = tuple(fields)
@@ -755,9 +760,7 @@ def mine(
                 status_rows[run.labels.status[code]] += int(label_rows[code])
                 if run.labels.status[code] == "unmatched" and label_rows[code]:
                     unmatched[value] += int(label_rows[code])
-            files = [
-                {"name": Path(path).name, "sha256": digest(path).result(), "role": "features"}
-            ]
+            files = [{"name": Path(path).name, "sha256": digest(path).result(), "role": "features"}]
             if run.join_file:
                 files.append(
                     {
