@@ -1,10 +1,12 @@
 """Tests of the fast paths of derm_onto.associations.mine against simple references: integer
-views of Arrow arrays, memoised ancestors, rounding in bulk."""
+views of Arrow arrays, memoised ancestors, rounding in bulk, batches read ahead on a thread."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 
 from derm_onto import hierarchy
 from derm_onto.associations.mine import Vocabulary
-from derm_onto.errors import UnknownTermError
+from derm_onto.errors import DermOntoError, UnknownTermError
 from derm_onto.jsonio import load
 from derm_onto.model import KINDS
 from derm_onto.resources import bundled_ontology_path
@@ -71,3 +73,57 @@ def test_memoised_ancestors_equal_the_hierarchy(path: Path) -> None:
     assert checked > 10
     with pytest.raises(UnknownTermError):
         vocab.up("conditions", "NOPE:0000000")
+
+
+@given(st.lists(st.integers(), max_size=30), st.integers(1, 3))
+def test_prefetch_yields_every_item_in_order(items: list[int], depth: int) -> None:
+    assert list(mine_module.prefetch(iter(items), depth)) == items
+
+
+def test_prefetch_raises_the_producers_error_after_its_items() -> None:
+    def failing() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("row 3 is broken")
+
+    seen: list[int] = []
+    with pytest.raises(ValueError, match="row 3 is broken"):
+        for item in mine_module.prefetch(failing()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+
+def test_prefetch_stops_the_producer_when_the_consumer_leaves() -> None:
+    closed: list[bool] = []
+
+    def endless() -> Iterator[int]:
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.append(True)
+
+    stream = mine_module.prefetch(endless(), 2)
+    assert [next(stream) for _ in range(3)] == [0, 1, 2]
+    stream.close()  # joins the producer thread: it saw the stop and closed its source
+    assert closed == [True]
+
+
+def test_a_read_error_reaches_the_caller_through_the_prefetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from derm_onto.associations.mine import MineOptions, mine
+
+    table = tmp_path / "t.csv"
+    table.write_text("disease_label,skin_concept\nmelanoma,papule\n")
+    real = mine_module.read_selected
+
+    def broken(path: str, columns: list[str]) -> Iterator[Any]:
+        yield from real(path, columns)
+        raise DermOntoError(f"{path}: malformed table after row 1: CSV parse error")
+
+    monkeypatch.setattr(mine_module, "read_selected", broken)
+    with pytest.raises(DermOntoError, match=r"t\.csv: malformed table after row 1"):
+        mine([str(table)], load(TINY), MineOptions(min_images=1))

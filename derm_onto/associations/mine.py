@@ -507,7 +507,7 @@ class _SourceRun:
         needed += [c.spec.column for c in self.columns]
         if self.spec.exclude_column in header:
             needed.append(self.spec.exclude_column)
-        for batch in read_selected(self.path, list(dict.fromkeys(needed))):
+        for batch in prefetch(read_selected(self.path, list(dict.fromkeys(needed)))):
             self.rows += batch.num_rows
             bar.update(batch.num_rows)
             if self.spec.exclude_column and self.spec.exclude_column in batch.schema.names:
@@ -545,6 +545,58 @@ class _SourceRun:
                 state.add(labels, cells, n_labels)
         for state in self.columns:  # label values first seen after a column's last batch
             state.add(np.zeros(0, np.int64), np.zeros(0, np.int64), len(self.labels.conditions))
+
+
+def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """The items, produced on a thread up to ``depth`` ahead: the CSV reader parses the next
+    record batches (Arrow releases the GIL) while the caller counts this one. An exception
+    of the producer is raised here; leaving early stops the producer.
+
+    >>> list(prefetch(iter(range(5))))
+    [0, 1, 2, 3, 4]
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, done))
+        except BaseException as exc:  # raised again in the consumer
+            put((False, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="derm-onto-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = slots.get()
+            if not ok:
+                raise item
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
