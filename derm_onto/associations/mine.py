@@ -758,19 +758,52 @@ def mine(
 ) -> dict[str, Any]:
     """Mine the tables (``PATH`` or ``SOURCE=PATH``) into an associations document;
     ``adapters`` add to (or replace, by name) the built-in ones."""
-    import numpy as np
-
-    from derm_onto.tables import progress, read_columns
+    import importlib
 
     options = options or MineOptions()
-    vocab = Vocabulary(ontology)
-    extra = {a.name: a for a in adapters}
-    specs: list[tuple[SourceAdapter, str]] = []
-    headers: dict[str, list[str]] = {}
+    named: list[tuple[str | None, str]] = []
     for arg in tables:
         name, path = parse_table_arg(arg)
         if not Path(path).is_file():
             raise DermOntoError(f"{path}: no such file")
+        named.append((name, path))
+    # file digests for the provenance, on a thread (hashlib releases the GIL) from the start:
+    # beside the imports and the set-up, which keep one core busy (the CSV reader and the
+    # counting keep both busy)
+    hasher = ThreadPoolExecutor(max_workers=1)
+    digests = {path: hasher.submit(sha256, path) for path in dict.fromkeys(p for _, p in named)}
+
+    def digest(path: str) -> Any:
+        if path not in digests:  # a join partner not given (an error is raised before)
+            digests[path] = hasher.submit(sha256, path)
+        return digests[path]
+
+    try:
+        for module in ("numpy", "pyarrow.compute", "scipy.sparse", "scipy.special"):
+            importlib.import_module(module)  # now, while the files are hashed
+        return _mine(named, ontology, options, show_progress, adapters, digest)
+    finally:
+        hasher.shutdown(wait=False, cancel_futures=True)
+
+
+def _mine(
+    named: list[tuple[str | None, str]],
+    ontology: Ontology,
+    options: MineOptions,
+    show_progress: bool,
+    adapters: Sequence[SourceAdapter],
+    digest: Any,
+) -> dict[str, Any]:
+    """:func:`mine` once the files are being hashed (``digest(path)``: a future)."""
+    import numpy as np
+
+    from derm_onto.tables import progress, read_columns
+
+    vocab = Vocabulary(ontology)
+    extra = {a.name: a for a in adapters}
+    specs: list[tuple[SourceAdapter, str]] = []
+    headers: dict[str, list[str]] = {}
+    for name, path in named:
         headers[path] = read_columns(path)
         spec = adapter(name, extra) if name else detect(headers[path], path, extra)
         specs.append((spec, path))
@@ -779,27 +812,14 @@ def mine(
     twice = [n for n, k in seen.items() if k > 1]
     if twice:
         raise DermOntoError(f"source {twice[0]!r} given twice; give each source one table")
-    # file digests for the provenance, computed on a thread (hashlib releases the GIL) once a
-    # table is counted: beside its statistics, which keep one core busy, rather than beside
-    # the CSV reader, which keeps both busy
-    hasher = ThreadPoolExecutor(max_workers=1)
-    digests: dict[str, Any] = {}
-
-    def digest(path: str) -> Any:
-        if path not in digests:
-            digests[path] = hasher.submit(sha256, path)
-        return digests[path]
-
     sources: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
-    with hasher, progress(desc="associations", unit="rows") as bar:
+    with progress(desc="associations", unit="rows") as bar:
         for spec, path in specs:
             if not spec.mined:
                 continue
             run = _SourceRun(vocab, spec, path, headers[path])
             run.run(partners, bar if show_progress else _NoBar())
-            for file in (path, run.join_file) if run.join_file else (path,):
-                digest(file)
             label_rows = run.label_rows if run.label_rows is not None else np.zeros(0, np.int64)
             columns = []
             for state in run.columns:
