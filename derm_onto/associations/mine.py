@@ -724,8 +724,8 @@ def _column_stats(
     feature_ids = [vocab.features[i] for i in ff.tolist()]
     q_kept = q[keep]
     n = a.size
-    # one column per field, then one dict per record (the fields' order is free: the file
-    # sorts keys)
+    # one column per field, then one dict per record, keys in sorted order (the file sorts
+    # them: presorted, the JSON encoder's sort has nothing to do)
     fields: dict[str, Any] = {
         "condition": condition_ids,
         "condition_label": [labels[c] for c in condition_ids],
@@ -743,8 +743,9 @@ def _column_stats(
         "q_value": _round_all(q_kept, 4),
         "significant": (q_kept < options.alpha).tolist(),
     }
-    names = tuple(fields)
-    records = [dict(zip(names, row, strict=True)) for row in zip(*fields.values(), strict=True)]
+    names = tuple(sorted(fields))
+    values = [fields[name] for name in names]
+    records = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
     return records, margins
 
 
