@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,18 @@ class MineOptions:
     level: float = 0.95
 
 
-def _round(value: float, digits: int = 6) -> float:
-    return float(f"{value:.{digits}g}")
+def _round_all(values: Any, digits: int) -> list[float]:
+    """Each value to ``digits`` significant digits, as ``float(f"{v:.4g}")`` (each distinct
+    value formatted once: BH q-values tie a lot, p-values of 1 too).
+
+    >>> _round_all([0.000123456, 1.0, 1.0], 4)
+    [0.0001235, 1.0, 1.0]
+    """
+    import numpy as np
+
+    unique, inverse = np.unique(np.asarray(values, dtype=np.float64), return_inverse=True)
+    rounded = np.array(list(map(float, map(f"{{:.{digits}g}}".format, unique.tolist()))))
+    return list(rounded[inverse.ravel()].tolist())
 
 
 class Vocabulary:
@@ -82,7 +93,12 @@ class Vocabulary:
         self.condition_index = {c: i for i, c in enumerate(self.conditions)}
         self.feature_index = {f: i for i, f in enumerate(self.features)}
         self.matchers = {kind: Matcher(ontology, kind) for kind in KINDS}
-        self._graphs = {kind: hierarchy.build_graph(ontology, kind) for kind in KINDS}
+        # each live entry's live parents of its own kind: the edges of hierarchy.build_graph,
+        # read without building graphs (networkx costs a tenth of a second to import)
+        self._parents: dict[str, dict[str, tuple[str, ...]]] = {}
+        for kind in KINDS:
+            live = {t.id: t.parents for t in ontology.entries(kind) if not t.obsolete}
+            self._parents[kind] = {i: tuple(p for p in ps if p in live) for i, ps in live.items()}
         self._up: dict[str, tuple[str, ...]] = {}
         self._comma_free: dict[str, bool] = {}
 
@@ -110,11 +126,19 @@ class Vocabulary:
         return [matcher.match(p) for p in parts if p] or [matcher.match("")]
 
     def up(self, kind: Kind, term_id: str) -> tuple[str, ...]:
-        """The id and its ancestors."""
+        """The id and its ancestors, sorted (each id's from its parents', memoised: one
+        pass over the hierarchy however many ids are asked for)."""
         found = self._up.get(term_id)
         if found is None:
-            found = tuple(hierarchy.ancestors(self._graphs[kind], term_id, reflexive=True))
-            self._up[term_id] = found
+            parents = self._parents[kind].get(term_id)
+            if parents is None:  # not a live entry of the kind: hierarchy names the error
+                return tuple(
+                    hierarchy.ancestors(hierarchy.build_graph(self.ontology, kind), term_id)
+                )
+            ids = {term_id}
+            for parent in parents:
+                ids.update(self.up(kind, parent))
+            found = self._up[term_id] = tuple(sorted(ids))
         return found
 
 
@@ -172,6 +196,9 @@ class _ColumnState:
         self.counts = np.zeros((0, len(vocab.features)), dtype=np.int64)  # label value x feature
         self.rows = np.zeros(0, dtype=np.int64)  # annotated rows per label value
         self._matrix: Any = None
+        self._annotated: Any = None
+        self._indptr: list[int] = [0]  # the matrix's rows, as code() adds values
+        self._indices: list[int] = []
         self._unmapped_text: dict[int, tuple[str, str, tuple[str, ...]]] = {}
         self._column_ids: tuple[str, ...] | None = None
 
@@ -239,24 +266,36 @@ class _ColumnState:
         code = self.codes[value] = len(self.features)
         self.features.append(tuple(sorted(rolled)))
         self.annotated.append(annotated)
+        if annotated:
+            self._indices.extend(self.features[-1])
+        self._indptr.append(len(self._indices))
         self._matrix = None
         if text:
             self._unmapped_text[code] = (text, method, candidates)
         return code
 
     def matrix(self) -> Any:
-        """The (cell value x feature) 0/1 matrix, annotated values only."""
+        """The (cell value x feature) 0/1 matrix, annotated values only (rebuilt, in C,
+        from the row lists :meth:`code` extends, when values were added)."""
         if self._matrix is None:
             import numpy as np
             from scipy import sparse
 
-            rows = [i for i, fs in enumerate(self.features) if self.annotated[i] for _ in fs]
-            cols = [f for i, fs in enumerate(self.features) if self.annotated[i] for f in fs]
             self._matrix = sparse.csr_matrix(
-                (np.ones(len(rows), dtype=np.int64), (rows, cols)),
+                (
+                    np.ones(len(self._indices), dtype=np.int64),
+                    np.array(self._indices, dtype=np.int64),
+                    np.array(self._indptr, dtype=np.int64),
+                ),
                 shape=(len(self.features), len(self.vocab.features)),
             )
+            self._annotated = np.array(self.annotated, dtype=bool)
         return self._matrix
+
+    def annotated_mask(self) -> Any:
+        """Per cell value: annotated (a numpy array, kept with :meth:`matrix`)."""
+        self.matrix()
+        return self._annotated
 
     def _grow(self, n_labels: int) -> None:
         import numpy as np
@@ -282,8 +321,7 @@ class _ColumnState:
         from scipy import sparse
 
         self._grow(n_labels)
-        annotated = np.asarray(self.annotated, dtype=bool)
-        keep = annotated[cells]
+        keep = self.annotated_mask()[cells]
         labels, cells = labels[keep], cells[keep]
         if labels.size == 0:
             return
@@ -305,10 +343,10 @@ class _ColumnState:
         self._grow(n_labels)
         # split on commas only (a literal split is cheaper than a regex): a part holding ";"
         # or "|" is split again when it is resolved (match_list); parts are stripped there
-        parts = pc.split_pattern(pc.fill_null(array, ""), pattern=",")
-        parent = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+        parts = pc.split_pattern(_no_nulls(array), pattern=",")
+        parent = _ints(pc.list_parent_indices(parts))
         codes = _encode(pc.list_flatten(parts), self.code)
-        annotated = np.asarray(self.annotated, dtype=bool)[codes]
+        annotated = self.annotated_mask()[codes]
         row_ok = np.bincount(parent[annotated], minlength=len(array)) > 0
         self.rows[:n_labels] += np.bincount(labels[row_ok], minlength=n_labels)
         chosen = self.matrix()[codes]
@@ -337,13 +375,42 @@ def _encode(array: Any, lookup: Any) -> Any:
     import numpy as np
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pc.fill_null(array, ""))
+    encoded = pc.dictionary_encode(_no_nulls(array))
     mapping = np.fromiter(
         (lookup(v) for v in encoded.dictionary.to_pylist()),
         dtype=np.int64,
         count=len(encoded.dictionary),
     )
-    return mapping[encoded.indices.to_numpy(zero_copy_only=False)]
+    return mapping[_ints(encoded.indices)]
+
+
+def _no_nulls(array: Any) -> Any:
+    """The string array with nulls as "" (a CSV column has none: then as it is)."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(array, "") if array.null_count else array
+
+
+def _ints(array: Any) -> Any:
+    """A numpy view of a pyarrow integer array (``to_numpy`` would import pandas, a
+    quarter of a second, in pyarrow 26).
+
+    >>> import pyarrow as pa
+    >>> _ints(pa.array([3, 1, 2], pa.int32())[1:]).tolist()
+    [1, 2]
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.null_count:
+        return array.to_numpy(zero_copy_only=False)
+    signed = pa.types.is_signed_integer(array.type)
+    dtype = np.dtype(f"{'i' if signed else 'u'}{array.type.bit_width // 8}")
+    return np.frombuffer(
+        array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize
+    )
 
 
 def sha256(path: str | Path) -> str:
@@ -440,7 +507,7 @@ class _SourceRun:
         needed += [c.spec.column for c in self.columns]
         if self.spec.exclude_column in header:
             needed.append(self.spec.exclude_column)
-        for batch in read_selected(self.path, list(dict.fromkeys(needed))):
+        for batch in prefetch(read_selected(self.path, list(dict.fromkeys(needed)))):
             self.rows += batch.num_rows
             bar.update(batch.num_rows)
             if self.spec.exclude_column and self.spec.exclude_column in batch.schema.names:
@@ -478,6 +545,58 @@ class _SourceRun:
                 state.add(labels, cells, n_labels)
         for state in self.columns:  # label values first seen after a column's last batch
             state.add(np.zeros(0, np.int64), np.zeros(0, np.int64), len(self.labels.conditions))
+
+
+def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """The items, produced on a thread up to ``depth`` ahead: the CSV reader parses the next
+    record batches (Arrow releases the GIL) while the caller counts this one. An exception
+    of the producer is raised here; leaving early stops the producer.
+
+    >>> list(prefetch(iter(range(5))))
+    [0, 1, 2, 3, 4]
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, done))
+        except BaseException as exc:  # raised again in the consumer
+            put((False, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="derm-onto-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = slots.get()
+            if not ok:
+                raise item
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
@@ -600,32 +719,33 @@ def _column_stats(
         "ci_low": np.round(low[keep], 6).tolist(),
         "ci_high": np.round(high[keep], 6).tolist(),
     }
-    p_kept, q_kept = p[keep].tolist(), q[keep].tolist()
     labels = {t: vocab.ontology.term(t).label for t in (*vocab.conditions, *vocab.features)}
-    records: list[dict[str, Any]] = []
-    for row, (k, fi, ai, bi, fv) in enumerate(
-        zip(kc.tolist(), ff.tolist(), a.tolist(), b.tolist(), f.tolist(), strict=True)
-    ):
-        cid, fid = vocab.conditions[k], vocab.features[fi]
-        records.append(
-            {
-                "condition": cid,
-                "condition_label": labels[cid],
-                "feature": fid,
-                "feature_label": labels[fid],
-                "kind": state.spec.kind,
-                "source": run.spec.name,
-                "column": state.spec.column,
-                "n_total": n_total,
-                "n_images": int(bi),
-                "n_feature": int(fv),
-                "n_with_feature": int(ai),
-                **{name: values[row] for name, values in columns.items()},
-                "p_value": _round(p_kept[row], 4),
-                "q_value": _round(q_kept[row], 4),
-                "significant": q_kept[row] < options.alpha,
-            }
-        )
+    condition_ids = [vocab.conditions[i] for i in kc.tolist()]
+    feature_ids = [vocab.features[i] for i in ff.tolist()]
+    q_kept = q[keep]
+    n = a.size
+    # one column per field, then one dict per record, keys in sorted order (the file sorts
+    # them: presorted, the JSON encoder's sort has nothing to do)
+    fields: dict[str, Any] = {
+        "condition": condition_ids,
+        "condition_label": [labels[c] for c in condition_ids],
+        "feature": feature_ids,
+        "feature_label": [labels[x] for x in feature_ids],
+        "kind": repeat(state.spec.kind, n),
+        "source": repeat(run.spec.name, n),
+        "column": repeat(state.spec.column, n),
+        "n_total": repeat(n_total, n),
+        "n_images": b.tolist(),
+        "n_feature": f.tolist(),
+        "n_with_feature": a.tolist(),
+        **columns,
+        "p_value": _round_all(p[keep], 4),
+        "q_value": _round_all(q_kept, 4),
+        "significant": (q_kept < options.alpha).tolist(),
+    }
+    names = tuple(sorted(fields))
+    values = [fields[name] for name in names]
+    records = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
     return records, margins
 
 
@@ -639,19 +759,52 @@ def mine(
 ) -> dict[str, Any]:
     """Mine the tables (``PATH`` or ``SOURCE=PATH``) into an associations document;
     ``adapters`` add to (or replace, by name) the built-in ones."""
-    import numpy as np
-
-    from derm_onto.tables import progress, read_columns
+    import importlib
 
     options = options or MineOptions()
-    vocab = Vocabulary(ontology)
-    extra = {a.name: a for a in adapters}
-    specs: list[tuple[SourceAdapter, str]] = []
-    headers: dict[str, list[str]] = {}
+    named: list[tuple[str | None, str]] = []
     for arg in tables:
         name, path = parse_table_arg(arg)
         if not Path(path).is_file():
             raise DermOntoError(f"{path}: no such file")
+        named.append((name, path))
+    # file digests for the provenance, on a thread (hashlib releases the GIL) from the start:
+    # beside the imports and the set-up, which keep one core busy (the CSV reader and the
+    # counting keep both busy)
+    hasher = ThreadPoolExecutor(max_workers=1)
+    digests = {path: hasher.submit(sha256, path) for path in dict.fromkeys(p for _, p in named)}
+
+    def digest(path: str) -> Any:
+        if path not in digests:  # a join partner not given (an error is raised before)
+            digests[path] = hasher.submit(sha256, path)
+        return digests[path]
+
+    try:
+        for module in ("numpy", "pyarrow.compute", "scipy.sparse", "scipy.special"):
+            importlib.import_module(module)  # now, while the files are hashed
+        return _mine(named, ontology, options, show_progress, adapters, digest)
+    finally:
+        hasher.shutdown(wait=False, cancel_futures=True)
+
+
+def _mine(
+    named: list[tuple[str | None, str]],
+    ontology: Ontology,
+    options: MineOptions,
+    show_progress: bool,
+    adapters: Sequence[SourceAdapter],
+    digest: Any,
+) -> dict[str, Any]:
+    """:func:`mine` once the files are being hashed (``digest(path)``: a future)."""
+    import numpy as np
+
+    from derm_onto.tables import progress, read_columns
+
+    vocab = Vocabulary(ontology)
+    extra = {a.name: a for a in adapters}
+    specs: list[tuple[SourceAdapter, str]] = []
+    headers: dict[str, list[str]] = {}
+    for name, path in named:
         headers[path] = read_columns(path)
         spec = adapter(name, extra) if name else detect(headers[path], path, extra)
         specs.append((spec, path))
@@ -660,12 +813,9 @@ def mine(
     twice = [n for n, k in seen.items() if k > 1]
     if twice:
         raise DermOntoError(f"source {twice[0]!r} given twice; give each source one table")
-    # file digests for the provenance, computed beside the mining (hashlib releases the GIL)
-    hasher = ThreadPoolExecutor(max_workers=1)
-    digests = {path: hasher.submit(sha256, path) for _, path in specs}
     sources: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
-    with hasher, progress(desc="associations", unit="rows") as bar:
+    with progress(desc="associations", unit="rows") as bar:
         for spec, path in specs:
             if not spec.mined:
                 continue
@@ -683,14 +833,12 @@ def mine(
                 status_rows[run.labels.status[code]] += int(label_rows[code])
                 if run.labels.status[code] == "unmatched" and label_rows[code]:
                     unmatched[value] += int(label_rows[code])
-            files = [
-                {"name": Path(path).name, "sha256": digests[path].result(), "role": "features"}
-            ]
+            files = [{"name": Path(path).name, "sha256": digest(path).result(), "role": "features"}]
             if run.join_file:
                 files.append(
                     {
                         "name": Path(run.join_file).name,
-                        "sha256": digests[run.join_file].result(),
+                        "sha256": digest(run.join_file).result(),
                         "role": "labels",
                     }
                 )

@@ -1,0 +1,129 @@
+"""Tests of the fast paths of derm_onto.associations.mine against simple references: integer
+views of Arrow arrays, memoised ancestors, rounding in bulk, batches read ahead on a thread."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derm_onto import hierarchy
+from derm_onto.associations.mine import Vocabulary
+from derm_onto.errors import DermOntoError, UnknownTermError
+from derm_onto.jsonio import load
+from derm_onto.model import KINDS
+from derm_onto.resources import bundled_ontology_path
+
+from .conftest import TINY
+
+mine_module = sys.modules["derm_onto.associations.mine"]
+
+INT_TYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+
+
+@settings(deadline=None)  # the first call imports pyarrow's pandas shim
+@given(
+    st.sampled_from(INT_TYPES),
+    st.lists(st.integers(0, 127), max_size=40),
+    st.integers(0, 10),
+    st.integers(0, 10),
+    st.booleans(),
+)
+def test_int_view_equals_the_arrow_values(
+    type_name: str, values: list[int], start: int, stop: int, null: bool
+) -> None:
+    import pyarrow as pa
+
+    array = pa.array(values + ([None] if null else []), getattr(pa, type_name)())
+    sliced = array[start : max(start, len(array) - stop)]  # an offset into the buffer
+    view = mine_module._ints(sliced)
+    expected = sliced.to_pylist()
+    assert len(view) == len(expected)
+    assert [int(v) for v, e in zip(view, expected, strict=True) if e is not None] == [
+        e for e in expected if e is not None
+    ]
+    if not sliced.null_count:  # a chunked column: its chunks' values in order
+        chunked = pa.chunked_array([sliced, sliced], type=sliced.type)
+        assert [int(v) for v in mine_module._ints(chunked)] == expected * 2
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=30))
+def test_bulk_rounding_equals_rounding_each(values: list[float]) -> None:
+    assert mine_module._round_all(values, 4) == [float(f"{v:.4g}") for v in values]
+
+
+@pytest.mark.parametrize("path", [TINY, bundled_ontology_path()], ids=["tiny", "bundled"])
+def test_memoised_ancestors_equal_the_hierarchy(path: Path) -> None:
+    onto = load(path)
+    vocab = Vocabulary(onto)
+    checked = 0
+    for kind in KINDS:
+        graph = hierarchy.build_graph(onto, kind)
+        for term in onto.entries(kind):
+            if term.obsolete:
+                continue
+            expected = tuple(hierarchy.ancestors(graph, term.id, reflexive=True))
+            assert vocab.up(kind, term.id) == expected, term.id
+            checked += 1
+    assert checked > 10
+    with pytest.raises(UnknownTermError):
+        vocab.up("conditions", "NOPE:0000000")
+
+
+@given(st.lists(st.integers(), max_size=30), st.integers(1, 3))
+def test_prefetch_yields_every_item_in_order(items: list[int], depth: int) -> None:
+    assert list(mine_module.prefetch(iter(items), depth)) == items
+
+
+def test_prefetch_raises_the_producers_error_after_its_items() -> None:
+    def failing() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("row 3 is broken")
+
+    seen: list[int] = []
+    with pytest.raises(ValueError, match="row 3 is broken"):
+        for item in mine_module.prefetch(failing()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+
+def test_prefetch_stops_the_producer_when_the_consumer_leaves() -> None:
+    closed: list[bool] = []
+
+    def endless() -> Iterator[int]:
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.append(True)
+
+    stream = mine_module.prefetch(endless(), 2)
+    assert [next(stream) for _ in range(3)] == [0, 1, 2]
+    stream.close()  # joins the producer thread: it saw the stop and closed its source
+    assert closed == [True]
+
+
+def test_a_read_error_reaches_the_caller_through_the_prefetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from derm_onto.associations.mine import MineOptions, mine
+
+    table = tmp_path / "t.csv"
+    table.write_text("disease_label,skin_concept\nmelanoma,papule\n")
+    real = mine_module.read_selected
+
+    def broken(path: str, columns: list[str]) -> Iterator[Any]:
+        yield from real(path, columns)
+        raise DermOntoError(f"{path}: malformed table after row 1: CSV parse error")
+
+    monkeypatch.setattr(mine_module, "read_selected", broken)
+    with pytest.raises(DermOntoError, match=r"t\.csv: malformed table after row 1"):
+        mine([str(table)], load(TINY), MineOptions(min_images=1))
