@@ -232,3 +232,34 @@ def test_condition_depths_equal_networkx_on_random_dags(data: st.DataObject) -> 
         hierarchy.roots(graph),
         hierarchy.leaves(graph),
     )
+
+
+def test_the_key_follows_an_edit_of_the_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Source files count by path, size and modification time (as Python's bytecode cache
+    does), so an edit of any module changes the key without the source being read."""
+    import os
+
+    package = tmp_path / "derm_onto"
+    (package / "sub").mkdir(parents=True)
+    module = package / "sub" / "rules.py"
+    module.write_text("A = 1\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    keys = []
+    try:
+        for step in ("start", "same bytes, touched", "edited, same size", "new module"):
+            if step == "same bytes, touched":
+                stat = module.stat()
+                os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+            elif step == "edited, same size":
+                stat = module.stat()
+                module.write_text("A = 2\n", encoding="utf-8")
+                os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+            elif step == "new module":
+                (package / "other.py").write_text("", encoding="utf-8")
+            cache._code_fingerprint.cache_clear()
+            keys.append(cache.cache_key(b"{}"))
+    finally:
+        cache._code_fingerprint.cache_clear()
+    assert len(set(keys)) == 4
