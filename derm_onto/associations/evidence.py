@@ -64,7 +64,8 @@ def dumps(document: Mapping[str, Any]) -> bytes:
     """
     head = {k: v for k, v in document.items() if k != "associations"}
     records = document.get("associations", [])
-    lines = ",\n".join("    " + json.dumps(r, sort_keys=True, ensure_ascii=False) for r in records)
+    encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # one, reused
+    lines = ",\n".join("    " + encode(r) for r in records)
     body = json.dumps(head, sort_keys=True, indent=2, ensure_ascii=False)
     block = '"associations": [\n' + lines + "\n  ]" if records else '"associations": []'
     rest = body[1:-1].strip("\n")
