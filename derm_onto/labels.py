@@ -148,6 +148,14 @@ class LabelPlan:
         }
         self._by_ids: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
         self._levels_by_id: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {}
+        self._codes: _Codes | None = None
+
+    @property
+    def codes(self) -> _Codes:
+        """The vectorised tables of the label columns (built on first use)."""
+        if self._codes is None:
+            self._codes = _Codes(self)
+        return self._codes
 
     def label(self, term_id: str) -> str:
         """The label of a condition id."""
@@ -161,7 +169,24 @@ class LabelPlan:
         return found
 
     def _resolve(self, cell: str) -> ResolvedLabel:
+        ids, path, status, unknown = self.summary(cell)
+        labels, indices = self._levels_of(ids)
+        return ResolvedLabel(ids, labels, indices, path, status, unknown)
+
+    def summary(self, cell: str) -> tuple[tuple[str, ...], str, Status, tuple[str, ...]]:
+        """A cell's ids, Derm1M path, status and unknown parts: :meth:`resolve` without
+        the level columns (which :class:`LabelBatcher` gathers from per-id tables)."""
         matches = self.matcher.match_cell(cell)
+        if len(matches) == 2:  # the common multi-label cell, without the general loops
+            a, b = matches
+            if a.id and b.id:
+                ids: tuple[str, ...] = (a.id,) if a.id == b.id else (a.id, b.id)
+                paths = self.paths
+                deepest = a.id if len(paths[a.id]) >= len(paths[b.id]) else b.id
+                released = self._released
+                names = [released[n] for n in paths[deepest][:-1] if n in released]
+                names += (a.input.strip(), b.input.strip())
+                return ids, ", ".join(names), "ok", ()
         ids = tuple(dict.fromkeys(m.id for m in matches if m.matched))
         unknown = tuple(
             m.input for m in matches if not m.matched and m.method not in ("sentinel", "empty")
@@ -174,8 +199,7 @@ class LabelPlan:
             status = "sentinel"
         else:
             status = "empty"
-        labels, indices = self._levels_of(ids)
-        return ResolvedLabel(ids, labels, indices, self.derm1m_path(matches), status, unknown)
+        return ids, self.derm1m_path(matches), status, unknown
 
     def _levels_of(self, ids: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """Per level, the labels and index of the classes of a set of ids (cached per set:
@@ -323,16 +347,149 @@ def refuse_unknown(
         raise DermOntoError(f"{source}: unknown labels in column {column!r}: {listed}")
 
 
-def _value_columns(plan: LabelPlan, resolved: Sequence[ResolvedLabel]) -> list[Any]:
-    """One small array per added column, indexed by distinct value."""
-    import pyarrow as pa
+_STATUSES: tuple[Status, ...] = ("ok", "sentinel", "empty", "unknown")
+_UNKNOWN = _STATUSES.index("unknown")
 
-    arrays: list[Any] = [pa.array(["|".join(r.ids) for r in resolved], pa.string())]
-    for k in range(len(plan.levels)):
-        arrays.append(pa.array([r.level_labels[k] for r in resolved], pa.string()))
-        arrays.append(pa.array([r.level_indices[k] for r in resolved], pa.int32()))
-    arrays.append(pa.array([r.derm1m_path for r in resolved], pa.string()))
-    return arrays
+
+class _Codes:
+    """Every distinct cell a plan has met, numbered in order of first sight, with the
+    integers its label columns are gathered by: its first and second id as node numbers
+    (one past the last node for none), its status, and its Derm1M path. A cell with more
+    than two ids is rare; its columns come from :meth:`LabelPlan.resolve`.
+
+    Per batch, :meth:`columns` builds each column for the batch's distinct cells with
+    NumPy indexing and Arrow ``take`` over small per-node and per-class tables (a level's
+    class number of every node, the labels of its classes), joining two labels with ``|``
+    where a cell's two ids fall in different classes: no Python work per cell and level.
+    """
+
+    def __init__(self, plan: LabelPlan) -> None:
+        import numpy as np
+
+        from derm_onto.arrays import strings
+
+        self.plan = plan
+        nodes = plan.node_classes
+        self.node = {n: i for i, n in enumerate(nodes)}
+        self.none = len(nodes)
+        self.id_names = strings([*nodes, ""])
+        self.level_class: list[Any] = []  # per level: node number -> class number
+        self.level_labels: list[Any] = []  # per level: class number -> label ("" past the end)
+        for level in plan.levels:
+            classes, index = plan.classes[level], plan.class_index[level]
+            of = plan._class_of[level]
+            numbers = [index[of[n]] for n in nodes] + [len(classes)]
+            self.level_class.append(np.array(numbers, dtype=np.int32))
+            self.level_labels.append(strings([plan._labels[c] for c in classes] + [""]))
+        self.code: dict[str, int] = {}
+        self.cells: list[str] = []
+        self.first = np.zeros(1024, dtype=np.int32)
+        self.second = np.zeros(1024, dtype=np.int32)
+        self.status = np.zeros(1024, dtype=np.int8)
+        self.general = np.zeros(1024, dtype=bool)
+        self.paths: list[str] = []
+        self.unknown: dict[int, tuple[str, ...]] = {}
+
+    def lookup(self, values: list[str]) -> Any:
+        """The codes of a batch's distinct cells (new cells are resolved and numbered)."""
+        import numpy as np
+
+        get = self.code.get
+        found = [get(v) for v in values]
+        for i, code in enumerate(found):
+            if code is None:
+                found[i] = self._add(values[i])
+        return np.array(found, dtype=np.int64)
+
+    def _add(self, cell: str) -> int:
+        import numpy as np
+
+        ids, path, status, unknown = self.plan.summary(cell)
+        code = len(self.paths)
+        if code == len(self.first):
+            self.first, self.second, self.status, self.general = (
+                np.concatenate([old, np.zeros_like(old)])
+                for old in (self.first, self.second, self.status, self.general)
+            )
+        node, none = self.node, self.none
+        self.first[code] = node[ids[0]] if ids else none
+        self.second[code] = node[ids[1]] if len(ids) == 2 else none
+        self.general[code] = len(ids) > 2
+        self.status[code] = _STATUSES.index(status)
+        if unknown:
+            self.unknown[code] = unknown
+        self.paths.append(path)
+        self.cells.append(cell)
+        self.code[cell] = code
+        return code
+
+    def columns(self, codes: Any) -> list[Any]:
+        """The added columns (ids, per level label and index, Derm1M path) of the cells
+        numbered ``codes``, one entry per code."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        from derm_onto.arrays import bools, ints, string, strings
+
+        bar = string("|")
+
+        def joined(mask: Any, first: Any, second: Any) -> Any:
+            if not mask.any():
+                return first
+            both = pc.binary_join_element_wise(first, second, bar)
+            return pc.if_else(bools(mask), both, first)
+
+        first, second = self.first[codes], self.second[codes]
+        two = second != self.none
+        names = self.id_names
+        out = [joined(two, names.take(ints(first)), names.take(ints(second)))]
+        for of, labels in zip(self.level_class, self.level_labels, strict=True):
+            a, b = of[first], of[second]
+            differ = two & (a != b)
+            out.append(joined(differ, labels.take(ints(a)), labels.take(ints(b))))
+            index = np.where(differ | (a == len(labels) - 1), -1, a).astype(np.int32)
+            out.append(ints(index))
+        paths = self.paths
+        out.append(strings([paths[c] for c in codes.tolist()]))
+        general = self.general[codes]
+        if general.any():  # more than two ids: as resolve() has them
+            mask = bools(general)
+            rows = [self.plan.resolve(self.cells[c]) for c in codes[general].tolist()]
+            patches = [strings(["|".join(r.ids) for r in rows])]
+            for k in range(len(self.plan.levels)):
+                patches.append(strings([r.level_labels[k] for r in rows]))
+                patches.append(ints(np.array([r.level_indices[k] for r in rows], np.int32)))
+            for k, patch in enumerate(patches):
+                out[k] = pc.replace_with_mask(out[k], mask, patch)
+        return out
+
+    def count(self, report: LabelReport, codes: Any, counts: Any) -> None:
+        """Add one batch's rows to the report (``counts[i]`` rows have cell ``codes[i]``)."""
+        import numpy as np
+
+        status = self.status[codes]
+        per_status = np.bincount(status, weights=counts, minlength=len(_STATUSES))
+        ok, sentinel, empty, unknown = (int(n) for n in per_status)
+        report.rows += ok + sentinel + empty + unknown
+        report.matched_rows += ok
+        report.sentinel_rows += sentinel
+        report.empty_rows += empty
+        report.unknown_rows += unknown
+        for i in np.flatnonzero(status == _UNKNOWN).tolist():
+            for part in self.unknown[int(codes[i])]:
+                report.unknown[part] += int(counts[i])
+
+    def refuse(
+        self, source: object, column: str, values: list[str], codes: Any, counts: Any
+    ) -> None:
+        """Raise, naming the five most frequent unknown labels, when a batch holds any."""
+        import numpy as np
+
+        bad = np.flatnonzero(self.status[codes] == _UNKNOWN).tolist()
+        if bad:
+            worst = sorted(bad, key=lambda i: -int(counts[i]))[:5]
+            listed = "; ".join(f"{values[i]!r} ({int(counts[i])} rows)" for i in worst)
+            raise DermOntoError(f"{source}: unknown labels in column {column!r}: {listed}")
 
 
 class LabelBatcher:
@@ -371,26 +528,33 @@ class LabelBatcher:
 
     def __call__(self, batch: Any) -> tuple[Any, list[str], Any]:
         """The labelled batch, the batch's distinct label values, and for each output row the
-        index of its value among them."""
+        index of its value among them (a NumPy array)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        options, plan = self.options, self.plan
-        encoded = pc.dictionary_encode(batch.column(options.column))
+        from derm_onto.arrays import bools, ints, string, to_numpy
+
+        options, codes_of = self.options, self.plan.codes
+        column = batch.column(options.column)
+        if column.null_count:  # a null cell counts as an empty one, as in a CSV
+            column = pc.fill_null(column, string(""))
+        encoded = pc.dictionary_encode(column)
         values = encoded.dictionary.to_pylist()
-        resolved = [plan.resolve(v) for v in values]
-        indices = encoded.indices
-        counts = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(values))
+        codes = codes_of.lookup(values)
+        indices = to_numpy(encoded.indices)
+        counts = np.bincount(indices, minlength=len(values))
         if options.unknown == "error":
-            refuse_unknown(self.source, options.column, values, resolved, counts)
-        count_rows(self.report, resolved, counts)
-        if options.unknown == "drop" and any(r.status == "unknown" for r in resolved):
-            keep_value = pa.array([r.status != "unknown" for r in resolved])
-            mask = pc.take(keep_value, indices)
-            batch = batch.filter(mask)
-            indices = pc.take(pa.array(range(len(values)), pa.int32()), indices).filter(mask)
-        new_columns = [a.take(indices) for a in _value_columns(plan, resolved)]
+            codes_of.refuse(self.source, options.column, values, codes, counts)
+        codes_of.count(self.report, codes, counts)
+        if options.unknown == "drop":
+            unknown = codes_of.status[codes] == _UNKNOWN
+            if unknown.any():
+                keep = ~unknown[indices]
+                batch = batch.filter(bools(keep))
+                indices = indices[keep]
+        take = ints(indices.astype(np.int32, copy=False))
+        new_columns = [a.take(take) for a in codes_of.columns(codes)]
         old_columns = [batch.column(c) for c in self.kept]
         out = pa.RecordBatch.from_arrays([*old_columns, *new_columns], schema=self.schema)
         self.report.rows_written += out.num_rows
@@ -473,9 +637,9 @@ def label_table(
                 mapping = np.array(
                     [distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int32
                 )
-                codes.append(mapping[indices.to_numpy(zero_copy_only=False)])
+                codes.append(mapping[indices])
         report = batcher.report
-        report.distinct_labels = len(plan._cache)
+        report.distinct_labels = len(plan.codes.code)
         temporaries[1].write_bytes(
             (json.dumps(class_maps(plan), indent=2, ensure_ascii=False) + "\n").encode()
         )
