@@ -279,6 +279,8 @@ class CaptionBatcher:
         import numpy as np
         import pyarrow as pa
 
+        from derm_onto.arrays import strings
+
         self.plan = plan
         self.options = options
         fields = (
@@ -296,49 +298,59 @@ class CaptionBatcher:
             document = read(options.infer_concepts_from)
             self.evidence = ConceptEvidence(plan.ontology, document)
         self.rng = np.random.default_rng(options.seed)
-        self.masks = pa.array(
+        self.masks = strings(
             [
                 "[" + ", ".join(["1"] * k + ["0"] * (N_SUBCAPTIONS - k)) + "]"
                 for k in range(N_SUBCAPTIONS + 1)
             ]
         )
-        self.knowledge = pa.array(
+        self.knowledge = strings(
             [f"[{a}, {b}, {c}]" for a in (0, 1) for b in (0, 1) for c in (0, 1)]
         )
+        self.digits = strings([str(k) for k in range(N_SUBCAPTIONS + 1)])
 
     @staticmethod
     def _column(batch: Any, name: str) -> Any:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from derm_onto.arrays import string, strings
+
         if name in batch.schema.names:
-            return pc.fill_null(batch.column(name).cast(pa.string()), "")
-        return pa.array([""] * batch.num_rows, pa.string())
+            column = batch.column(name)
+            if not pa.types.is_string(column.type):
+                column = column.cast(pa.string())
+            return pc.fill_null(column, string("")) if column.null_count else column
+        return strings([""] * batch.num_rows)
 
-    def _ontology_captions(self, labels: Any, n: int) -> Any:
-        """Per distinct label, every variant; a row takes the derm1m one or a seeded one."""
+    def _ontology_captions(self, labels: Any, n: int) -> tuple[Any, Any]:
+        """Per distinct label, the variants the style draws from (the derm1m one, or the
+        natural ones); a row takes its label's derm1m caption or a seeded natural one.
+        Also, per row, whether its caption is not empty."""
         import numpy as np
-        import pyarrow as pa
-
-        table = pa.array(
-            [
-                v
-                for value in labels.dictionary.to_pylist()
-                for v in self.plan.ontology_variants(value)
-            ],
-            pa.string(),
-        )
-        width = 1 + len(NATURAL_SINGLE)
-        index = labels.indices.to_numpy(zero_copy_only=False).astype(np.int64) * width
-        if self.options.style == "natural":
-            index = index + 1 + self.rng.integers(0, len(NATURAL_SINGLE), n)
-        return table.take(pa.array(index))
-
-    def _concept_captions(self, batch: Any) -> tuple[Any, Any]:
-        """The concept caption of each row, and the augmented caption's concept sentence."""
-        import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
+
+        from derm_onto.arrays import ints, strings, to_numpy
+
+        variants = self.plan.ontology_variants
+        values = labels.dictionary.to_pylist()
+        index = to_numpy(labels.indices).astype(np.int64)
+        if self.options.style == "natural":
+            width = len(NATURAL_SINGLE)
+            table = strings([v for value in values for v in variants(value)[1 : 1 + width]])
+            index = index * width + self.rng.integers(0, width, n)
+        else:
+            table = strings([variants(value)[0] for value in values])
+        filled = to_numpy(pc.binary_length(table)) > 0
+        return table.take(ints(index)), filled[index]
+
+    def _concept_captions(self, batch: Any) -> tuple[Any, Any, Any]:
+        """The concept caption of each row, the augmented caption's concept sentence, and
+        whether the row's concept caption is not empty."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        from derm_onto.arrays import ints, strings, to_numpy
 
         concepts = pc.dictionary_encode(self._column(batch, self.options.concept_column))
         k = len(NATURAL_CONCEPTS) if self.options.style == "natural" else 1
@@ -347,25 +359,26 @@ class CaptionBatcher:
             for v in concepts.dictionary.to_pylist()
             for j in range(k)
         ]
-        index = concepts.indices.to_numpy(zero_copy_only=False).astype(np.int64) * k
+        index = to_numpy(concepts.indices).astype(np.int64) * k
         if k > 1:
             index = index + self.rng.integers(0, k, batch.num_rows)
-        take = pa.array(index)
-        augmented = pa.array([_augmented_concepts(c) for c in texts], pa.string())
-        return pa.array(texts, pa.string()).take(take), augmented.take(take)
+        take = ints(index)
+        augmented = strings([_augmented_concepts(c) for c in texts])
+        filled = np.array([bool(t) for t in texts], dtype=bool)
+        return strings(texts).take(take), augmented.take(take), filled[index]
 
     def _metadata_captions(self, batch: Any) -> Any:
         """One caption per distinct combination of age, gender, sites and symptoms."""
-        import pyarrow as pa
         import pyarrow.compute as pc
 
+        from derm_onto.arrays import string, strings
+
         joined = pc.binary_join_element_wise(
-            *[self._column(batch, c) for c in META_COLUMNS], "\x1f"
+            *[self._column(batch, c) for c in META_COLUMNS], string("\x1f")
         )
         meta = pc.dictionary_encode(joined)
-        table = pa.array(
-            [self.plan.metadata_caption(*v.split("\x1f")) for v in meta.dictionary.to_pylist()],
-            pa.string(),
+        table = strings(
+            [self.plan.metadata_caption(*v.split("\x1f")) for v in meta.dictionary.to_pylist()]
         )
         return table.take(meta.indices)
 
@@ -376,26 +389,24 @@ class CaptionBatcher:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        n = len(caption)
+        from derm_onto.arrays import ints, string, strings, to_numpy
+
         sentences = pc.split_pattern_regex(
             pc.utf8_rtrim(pc.utf8_trim_whitespace(caption), "."), pattern=r"\.\s+"
         )
-        lengths = pc.list_value_length(sentences).to_numpy(zero_copy_only=False)
-        lengths = np.where(pc.equal(caption, "").to_numpy(zero_copy_only=False), 0, lengths)
+        lengths = to_numpy(pc.list_value_length(sentences))
+        lengths = np.where(to_numpy(pc.equal(caption, string(""))), 0, lengths)
         flat = pc.list_flatten(sentences)
-        offsets = sentences.offsets.to_numpy()[:-1]
-        subs = []
-        for i in range(N_SUBCAPTIONS):
-            valid = lengths > i
-            picked = (
-                flat.take(pa.array(np.where(valid, offsets + i, 0)))
-                if len(flat)
-                else pa.array([""] * n, pa.string())
-            )
-            subs.append(pc.if_else(pa.array(valid), picked, ""))
+        offsets = to_numpy(sentences.offsets)[:-1].astype(np.int64)
+        # one empty string past the sentences: a row without an i-th sentence takes it
+        padded = pa.concat_arrays([flat, strings([""])])
+        past = len(flat)
+        subs = [
+            padded.take(ints(np.where(lengths > i, offsets + i, past)))
+            for i in range(N_SUBCAPTIONS)
+        ]
         count = np.minimum(lengths, N_SUBCAPTIONS)
-        sub_count = pa.array(count.astype(str).tolist() if n else [], pa.string())
-        return sub_count, subs, lengths
+        return self.digits.take(ints(count)), subs, lengths
 
     def __call__(self, batch: Any) -> Any:
         """The batch with the caption columns added (all rows, empty captions included)."""
@@ -403,19 +414,19 @@ class CaptionBatcher:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from derm_onto.arrays import ints, string
+
         labels = pc.dictionary_encode(self._column(batch, self.options.label_column))
-        ontology_caption = self._ontology_captions(labels, batch.num_rows)
-        concept_caption, concept_sentence = self._concept_captions(batch)
+        ontology_caption, has_ontology = self._ontology_captions(labels, batch.num_rows)
+        concept_caption, concept_sentence, has_concepts = self._concept_captions(batch)
         metadata_caption = self._metadata_captions(batch)
         caption = self._column(batch, self.options.caption_column)
-        augmented = pc.binary_join_element_wise(caption, ontology_caption, concept_sentence, "")
+        augmented = pc.binary_join_element_wise(
+            caption, ontology_caption, concept_sentence, string("")
+        )
         sub_count, subs, lengths = self._subcaptions(caption)
         count = np.minimum(lengths, N_SUBCAPTIONS)
-        code = (
-            (lengths > 0).astype(np.int64) * 4
-            + pc.not_equal(ontology_caption, "").to_numpy(zero_copy_only=False) * 2
-            + pc.not_equal(concept_caption, "").to_numpy(zero_copy_only=False)
-        )
+        code = (lengths > 0) * 4 + has_ontology * 2 + has_concepts
         inferred = [self._inferred_captions(labels, concept_caption)] if self.evidence else []
         return pa.RecordBatch.from_arrays(
             [
@@ -426,8 +437,8 @@ class CaptionBatcher:
                 augmented,
                 sub_count,
                 *subs,
-                self.masks.take(pa.array(count)),
-                self.knowledge.take(pa.array(code)),
+                self.masks.take(ints(count)),
+                self.knowledge.take(ints(code.astype(np.int64))),
                 *inferred,
             ],
             schema=self.schema,
@@ -436,15 +447,17 @@ class CaptionBatcher:
     def _inferred_captions(self, labels: Any, concept_caption: Any) -> Any:
         """Per distinct label, the evidence's concepts for its conditions; only on rows
         whose own concept caption is empty."""
-        import pyarrow as pa
         import pyarrow.compute as pc
+
+        from derm_onto.arrays import string, strings
 
         texts = [
             self.evidence.inferred_caption(self.plan.labels.resolve(value).ids)
             for value in labels.dictionary.to_pylist()
         ]
-        inferred = pa.array(texts, pa.string()).take(labels.indices)
-        return pc.if_else(pc.equal(concept_caption, ""), inferred, "")
+        inferred = strings(texts).take(labels.indices)
+        empty = string("")
+        return pc.if_else(pc.equal(concept_caption, empty), inferred, empty)
 
 
 def caption_arrow(ontology: Ontology, table: Any, options: CaptionOptions | None = None) -> Any:
@@ -486,6 +499,7 @@ def caption_table(
     """
     import pyarrow.compute as pc
 
+    from derm_onto.arrays import string
     from derm_onto.files import refuse_overwriting_inputs
     from derm_onto.tables import TableWriter, check_columns, tracked_batches
 
@@ -497,13 +511,14 @@ def caption_table(
     missing = tuple(c for c in wanted if c not in columns)
     batcher = CaptionBatcher(CaptionPlan(ontology), options, columns)
     rows_read = rows_written = empty_rows = 0
+    nothing = string("")
     with (
         TableWriter(output, batcher.schema) as writer,
         tracked_batches(source, "captions", columns) as batches,
     ):
         for batch in batches:
             out = batcher(batch)
-            empty = pc.equal(out.column("ontology_caption"), "")
+            empty = pc.equal(out.column("ontology_caption"), nothing)
             n_empty = int(pc.sum(empty).as_py() or 0)
             empty_rows += n_empty
             rows_read += batch.num_rows

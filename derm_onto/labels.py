@@ -149,6 +149,7 @@ class LabelPlan:
         self._by_ids: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
         self._levels_by_id: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {}
         self._codes: _Codes | None = None
+        self._prefixes: dict[str, tuple[int, str]] = {}
 
     @property
     def codes(self) -> _Codes:
@@ -177,16 +178,16 @@ class LabelPlan:
         """A cell's ids, Derm1M path, status and unknown parts: :meth:`resolve` without
         the level columns (which :class:`LabelBatcher` gathers from per-id tables)."""
         matches = self.matcher.match_cell(cell)
-        if len(matches) == 2:  # the common multi-label cell, without the general loops
+        if 0 < len(matches) <= 2 and all(m.id for m in matches):  # the common cells, short
+            if len(matches) == 1:
+                (a,) = matches
+                return (a.id,), self._prefix(a.id)[1] + a.input.strip(), "ok", ()
             a, b = matches
-            if a.id and b.id:
-                ids: tuple[str, ...] = (a.id,) if a.id == b.id else (a.id, b.id)
-                paths = self.paths
-                deepest = a.id if len(paths[a.id]) >= len(paths[b.id]) else b.id
-                released = self._released
-                names = [released[n] for n in paths[deepest][:-1] if n in released]
-                names += (a.input.strip(), b.input.strip())
-                return ids, ", ".join(names), "ok", ()
+            (depth_a, prefix_a), (depth_b, prefix_b) = self._prefix(a.id), self._prefix(b.id)
+            ids: tuple[str, ...] = (a.id,) if a.id == b.id else (a.id, b.id)
+            prefix = prefix_a if depth_a >= depth_b else prefix_b
+            path = f"{prefix}{a.input.strip()}, {b.input.strip()}"
+            return ids, path, "ok", ()
         ids = tuple(dict.fromkeys(m.id for m in matches if m.matched))
         unknown = tuple(
             m.input for m in matches if not m.matched and m.method not in ("sentinel", "empty")
@@ -245,6 +246,16 @@ class LabelPlan:
                     for level, c in zip(self.levels, classes, strict=True)
                 ),
             )
+        return found
+
+    def _prefix(self, term_id: str) -> tuple[int, str]:
+        """The length of an id's primary path, and the start of the Derm1M path of a cell
+        whose deepest label it is: its ancestors' released names, each followed by ", "."""
+        found = self._prefixes.get(term_id)
+        if found is None:
+            path, released = self.paths[term_id], self._released
+            names = "".join(f"{released[n]}, " for n in path[:-1] if n in released)
+            found = self._prefixes[term_id] = (len(path), names)
         return found
 
     def derm1m_path(self, matches: Sequence[Match]) -> str:
@@ -348,7 +359,8 @@ def refuse_unknown(
 
 
 _STATUSES: tuple[Status, ...] = ("ok", "sentinel", "empty", "unknown")
-_UNKNOWN = _STATUSES.index("unknown")
+_STATUS_NUMBER = {s: i for i, s in enumerate(_STATUSES)}
+_UNKNOWN = _STATUS_NUMBER["unknown"]
 
 
 class _Codes:
@@ -383,12 +395,13 @@ class _Codes:
             self.level_labels.append(strings([plan._labels[c] for c in classes] + [""]))
         self.code: dict[str, int] = {}
         self.cells: list[str] = []
-        self.first = np.zeros(1024, dtype=np.int32)
-        self.second = np.zeros(1024, dtype=np.int32)
-        self.status = np.zeros(1024, dtype=np.int8)
-        self.general = np.zeros(1024, dtype=bool)
         self.paths: list[str] = []
         self.unknown: dict[int, tuple[str, ...]] = {}
+        self._numbers: list[tuple[int, int, int, bool]] = []  # first, second, status, general
+        self.first = np.zeros(0, dtype=np.int32)
+        self.second = np.zeros(0, dtype=np.int32)
+        self.status = np.zeros(0, dtype=np.int8)
+        self.general = np.zeros(0, dtype=bool)
 
     def lookup(self, values: list[str]) -> Any:
         """The codes of a batch's distinct cells (new cells are resolved and numbered)."""
@@ -396,26 +409,31 @@ class _Codes:
 
         get = self.code.get
         found = [get(v) for v in values]
+        known = len(self.cells)
         for i, code in enumerate(found):
             if code is None:
                 found[i] = self._add(values[i])
+        if len(self.cells) > known:  # the new cells' numbers, as arrays
+            first, second, status, general = zip(*self._numbers, strict=True)
+            self._numbers = []
+            self.first = np.concatenate([self.first, np.array(first, dtype=np.int32)])
+            self.second = np.concatenate([self.second, np.array(second, dtype=np.int32)])
+            self.status = np.concatenate([self.status, np.array(status, dtype=np.int8)])
+            self.general = np.concatenate([self.general, np.array(general, dtype=bool)])
         return np.array(found, dtype=np.int64)
 
     def _add(self, cell: str) -> int:
-        import numpy as np
-
         ids, path, status, unknown = self.plan.summary(cell)
-        code = len(self.paths)
-        if code == len(self.first):
-            self.first, self.second, self.status, self.general = (
-                np.concatenate([old, np.zeros_like(old)])
-                for old in (self.first, self.second, self.status, self.general)
+        code = len(self.cells)
+        node, none, n = self.node, self.none, len(ids)
+        self._numbers.append(
+            (
+                node[ids[0]] if n else none,
+                node[ids[1]] if n == 2 else none,
+                _STATUS_NUMBER[status],
+                n > 2,
             )
-        node, none = self.node, self.none
-        self.first[code] = node[ids[0]] if ids else none
-        self.second[code] = node[ids[1]] if len(ids) == 2 else none
-        self.general[code] = len(ids) > 2
-        self.status[code] = _STATUSES.index(status)
+        )
         if unknown:
             self.unknown[code] = unknown
         self.paths.append(path)

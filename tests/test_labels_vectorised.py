@@ -143,9 +143,11 @@ def test_labelling_a_batch_does_not_import_pandas(tmp_path) -> None:
         "from derm_onto.jsonio import load\n"
         "from derm_onto.resources import bundled_ontology_path\n"
         "from derm_onto.labels import LabelBatcher, LabelOptions, LabelPlan\n"
+        "from derm_onto.captions import CaptionBatcher, CaptionOptions, CaptionPlan\n"
         f"batch = c.read_csv({str(tmp_path / 't.csv')!r}).to_batches()[0]\n"
         "onto = load(bundled_ontology_path())\n"
         "LabelBatcher(LabelPlan(onto), LabelOptions(column='dx'), batch.schema)(batch)\n"
+        "CaptionBatcher(CaptionPlan(onto), CaptionOptions('dx'), batch.schema)(batch)\n"
         "print('pandas' in sys.modules)\n"
     )
     (tmp_path / "t.csv").write_text('dx,caption\npsoriasis,A rash. On the arm.\n"BCC, tinea",\n')
