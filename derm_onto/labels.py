@@ -361,6 +361,9 @@ def refuse_unknown(
 _STATUSES: tuple[Status, ...] = ("ok", "sentinel", "empty", "unknown")
 _STATUS_NUMBER = {s: i for i, s in enumerate(_STATUSES)}
 _UNKNOWN = _STATUS_NUMBER["unknown"]
+#: From this many new cells in a batch on, their "name, name" cells are resolved at once.
+_MANY = 32
+_DTYPES = ("int32", "int32", "int8", "bool")
 
 
 class _Codes:
@@ -403,24 +406,83 @@ class _Codes:
         self.status = np.zeros(0, dtype=np.int8)
         self.general = np.zeros(0, dtype=bool)
 
-    def lookup(self, values: list[str]) -> Any:
-        """The codes of a batch's distinct cells (new cells are resolved and numbered)."""
+    def lookup(self, values: list[str], dictionary: Any = None) -> Any:
+        """The codes of a batch's distinct cells (new cells are resolved and numbered);
+        ``dictionary``, the cells as an Arrow array, lets many new "name, name" cells be
+        resolved at once (:meth:`~derm_onto.matching.Matcher.match_pairs`)."""
         import numpy as np
 
         get = self.code.get
         found = [get(v) for v in values]
         known = len(self.cells)
-        for i, code in enumerate(found):
-            if code is None:
+        missing = [i for i, code in enumerate(found) if code is None]
+        if dictionary is not None and len(missing) >= _MANY:
+            self._add_pairs(values, dictionary, missing, found)
+        for i in missing:
+            if found[i] is None:
                 found[i] = self._add(values[i])
-        if len(self.cells) > known:  # the new cells' numbers, as arrays
-            first, second, status, general = zip(*self._numbers, strict=True)
-            self._numbers = []
-            self.first = np.concatenate([self.first, np.array(first, dtype=np.int32)])
-            self.second = np.concatenate([self.second, np.array(second, dtype=np.int32)])
-            self.status = np.concatenate([self.status, np.array(status, dtype=np.int8)])
-            self.general = np.concatenate([self.general, np.array(general, dtype=bool)])
+        if len(self.cells) > known:
+            self._flush()
         return np.array(found, dtype=np.int64)
+
+    def _flush(self, *arrays: Any) -> None:
+        """Append the numbers of the cells added one by one, then ``arrays`` (first,
+        second, status, general) of cells added at once, to the number arrays."""
+        import numpy as np
+
+        chunks = []
+        if self._numbers:
+            columns = zip(*self._numbers, strict=True)
+            chunks = [np.array(c, dtype=d) for c, d in zip(columns, _DTYPES, strict=True)]
+            self._numbers = []
+        for k, name in enumerate(("first", "second", "status", "general")):
+            parts = [getattr(self, name)]
+            if chunks:
+                parts.append(chunks[k])
+            if arrays:
+                parts.append(arrays[k].astype(_DTYPES[k]))
+            setattr(self, name, np.concatenate(parts))
+
+    def _add_pairs(
+        self, values: list[str], dictionary: Any, missing: list[int], found: list[int | None]
+    ) -> None:
+        """Number the "name, name" cells among ``missing`` whose names both match, with
+        their ids and Derm1M paths built by Arrow kernels (as :meth:`LabelPlan.summary`
+        builds them one by one)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        from derm_onto.arrays import bools, ints, string, strings
+
+        plan = self.plan
+        pairs = plan.matcher.match_pairs(dictionary.take(ints(np.array(missing, np.int64))))
+        chosen = np.flatnonzero(pairs.mask).tolist()
+        if not chosen:
+            return
+        node, none = self.node, self.none
+        ids = [m.id for m in pairs.names]
+        number = np.array([node[i] if i else none for i in ids], dtype=np.int32)
+        prefixes = [plan._prefix(i) if i else (0, "") for i in ids]
+        depth = np.array([d for d, _ in prefixes], dtype=np.int64)
+        prefix = strings([text for _, text in prefixes])
+        head, tail = pairs.head, pairs.tail
+        first, second = number[head], number[tail]
+        second = np.where(first == second, none, second)
+        deeper = pc.if_else(
+            bools(depth[head] >= depth[tail]), prefix.take(ints(head)), prefix.take(ints(tail))
+        )
+        written = pc.binary_join_element_wise(deeper, pairs.heads, string(""))
+        paths = pc.binary_join_element_wise(written, pairs.tails, string(", ")).to_pylist()
+        self._flush()  # cells added one by one keep their numbers, before these
+        start = len(self.cells)
+        cells = [values[missing[i]] for i in chosen]
+        for offset, i in enumerate(chosen):
+            found[missing[i]] = start + offset
+        self.code.update(zip(cells, range(start, start + len(cells)), strict=True))
+        self.cells += cells
+        self.paths += paths
+        n = len(cells)
+        self._flush(first, second, np.zeros(n, np.int8), np.zeros(n, dtype=bool))
 
     def _add(self, cell: str) -> int:
         ids, path, status, unknown = self.plan.summary(cell)
@@ -559,7 +621,7 @@ class LabelBatcher:
             column = pc.fill_null(column, string(""))
         encoded = pc.dictionary_encode(column)
         values = encoded.dictionary.to_pylist()
-        codes = codes_of.lookup(values)
+        codes = codes_of.lookup(values, encoded.dictionary)
         indices = to_numpy(encoded.indices)
         counts = np.bincount(indices, minlength=len(values))
         if options.unknown == "error":

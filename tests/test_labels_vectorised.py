@@ -8,6 +8,7 @@ import functools
 import subprocess
 import sys
 from collections import Counter
+from unittest.mock import patch
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derm_onto import arrays
+from derm_onto import arrays, labels
 from derm_onto.errors import DermOntoError
 from derm_onto.jsonio import load
 from derm_onto.labels import LabelBatcher, LabelOptions, LabelPlan, output_names
@@ -44,14 +45,16 @@ def _name(draw: st.DrawFn) -> str:
     if kind == 2:
         name = name.upper()
     if kind == 3:
-        name = f"  {name} "
+        name = draw(st.sampled_from([" ", "\t", "  ", "\x1f", ""])) + name + " "
+    if kind == 4:
+        name = name.replace(" ", draw(st.sampled_from(["  ", "\n", " "])), 1)
     return name
 
 
 @st.composite
 def cells(draw: st.DrawFn) -> str:
     parts = [_name(draw) for _ in range(draw(st.integers(1, 4)))]
-    separators = [draw(st.sampled_from([", ", ",", "; ", " | ", ", "])) for _ in parts[1:]]
+    separators = [draw(st.sampled_from([", ", ",", "; ", " | ", ", ", " ,  "])) for _ in parts[1:]]
     out = parts[0]
     for sep, part in zip(separators, parts[1:], strict=True):
         out += sep + part
@@ -67,9 +70,19 @@ def per_row(plan: LabelPlan, cell: str) -> list[object]:
     return [*row, r.derm1m_path]
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(cells(), min_size=1, max_size=40), st.integers(1, 7), st.booleans())
-def test_batched_columns_equal_the_per_row_path(rows, batch_size, reuse) -> None:
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(cells(), min_size=1, max_size=40),
+    st.integers(1, 7),
+    st.booleans(),
+    st.sampled_from([1, 3, 10_000]),
+)
+def test_batched_columns_equal_the_per_row_path(rows, batch_size, reuse, many) -> None:
+    with patch.object(labels, "_MANY", many):  # new cells resolved at once, or one by one
+        check_batched_columns(rows, batch_size, reuse)
+
+
+def check_batched_columns(rows: list[str], batch_size: int, reuse: bool) -> None:
     plan = LabelPlan(bundled(), LEVELS)
     reference = LabelPlan(bundled(), LEVELS)
     options = LabelOptions(column="dx", levels=LEVELS)
