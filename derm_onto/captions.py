@@ -501,7 +501,7 @@ def caption_table(
 
     from derm_onto.arrays import string
     from derm_onto.files import refuse_overwriting_inputs
-    from derm_onto.tables import TableWriter, check_columns, tracked_batches
+    from derm_onto.tables import TableWriter, check_columns, frozen_heap, tracked_batches
 
     columns = check_columns(
         source, [options.label_column, *options.required], list(ADDED_COLUMNS), "drop it first"
@@ -515,6 +515,7 @@ def caption_table(
     with (
         TableWriter(output, batcher.schema) as writer,
         tracked_batches(source, "captions", columns) as batches,
+        frozen_heap(),
     ):
         for batch in batches:
             out = batcher(batch)

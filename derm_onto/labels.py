@@ -691,7 +691,7 @@ def label_table(
     import numpy as np
 
     from derm_onto.files import atomic_paths, refuse_overwriting_inputs
-    from derm_onto.tables import TableWriter, check_columns, tracked_batches
+    from derm_onto.tables import TableWriter, check_columns, frozen_heap, tracked_batches
 
     plan = LabelPlan(ontology, options.levels)
     if options.distance_matrix is not None:
@@ -709,6 +709,7 @@ def label_table(
         atomic_paths(targets) as temporaries,
         TableWriter(output, batcher.schema, temporary=temporaries[0]) as writer,
         tracked_batches(source, "labels", columns) as batches,
+        frozen_heap(),
     ):
         for batch in batches:
             out, values, indices = batcher(batch)

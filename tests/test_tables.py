@@ -52,3 +52,19 @@ def test_written_table_reads_back(tmp_path) -> None:
         writer.write(table.to_batches()[0])
     back = pa.Table.from_batches(list(read_batches(tmp_path / "t.tsv")))
     assert back.to_pylist() == table.to_pylist()
+
+
+def test_progress_is_tqdm_on_a_terminal_only(monkeypatch) -> None:
+    import sys
+
+    from tqdm import tqdm
+
+    from derm_onto.tables import progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    with progress(3) as bar:
+        bar.update(3)
+        assert not isinstance(bar, tqdm)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with progress(3) as bar:
+        assert isinstance(bar, tqdm)
