@@ -155,12 +155,12 @@ class CaptionPlan:
         )
         if not resolved.ids:
             return (derm1m, *([""] * max(len(NATURAL_SINGLE), len(NATURAL_MULTI))))
-        graph = self.labels.graph
+        label = self.labels.label
         if len(resolved.ids) == 1:
             path = self.labels.paths[resolved.ids[0]]
             term = self.ontology.term(resolved.ids[0])
-            parent = graph.nodes[path[-2]]["label"] if len(path) > 1 else "skin disease"
-            category = graph.nodes[path[0]]["label"]
+            parent = label(path[-2]) if len(path) > 1 else "skin disease"
+            category = label(path[0])
             exact = [
                 s.text
                 for s in term.synonyms
@@ -175,7 +175,7 @@ class CaptionPlan:
             labels = [self.ontology.term(i).label for i in resolved.ids]
             paths = [self.labels.paths[i] for i in resolved.ids]
             common = [s[0] for s in zip(*paths, strict=False) if len(set(s)) == 1]
-            common_label = graph.nodes[common[-1]]["label"] if common else "skin"
+            common_label = label(common[-1]) if common else "skin"
             natural = [
                 t.format(labels=_join_natural(labels), common=common_label) for t in NATURAL_MULTI
             ]

@@ -35,13 +35,14 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from derm_onto import hierarchy
 from derm_onto.errors import DermOntoError
 from derm_onto.matching import Match, Matcher
-from derm_onto.model import Ontology
+from derm_onto.model import Condition, Ontology
 
 UnknownPolicy = Literal["error", "keep", "drop"]
 UNKNOWN_POLICIES: tuple[UnknownPolicy, ...] = get_args(UnknownPolicy)
@@ -125,23 +126,23 @@ class LabelPlan:
             if not 1 <= level <= self.n_levels:
                 raise DermOntoError(f"level {level} is outside 1..{self.n_levels}")
         self.levels = tuple(levels)
-        self.graph = hierarchy.build_graph(ontology)
-        self.paths = hierarchy.primary_paths(self.graph)
+        live = [c for c in ontology.conditions if not c.obsolete]
+        self.paths = primary_paths(live)
         self.matcher = matcher or Matcher(ontology)
         self.classes = {
-            level: hierarchy.level_classes(self.graph, level, self.n_levels)
+            level: sorted({hierarchy.project(p, level, self.n_levels) for p in self.paths.values()})
             for level in self.levels
         }
         self.class_index = {
             level: {c: i for i, c in enumerate(ids)} for level, ids in self.classes.items()
         }
-        self.node_classes = sorted(self.graph)  # the multi-hot columns
+        self.node_classes = sorted(self.paths)  # the multi-hot columns
         self.node_index = {n: i for i, n in enumerate(self.node_classes)}
         self._released = {
             c.id: c.provenance[0].lower() for c in ontology.conditions if c.provenance
         }
         self._cache: dict[str, ResolvedLabel] = {}
-        self._labels = {n: str(d["label"]) for n, d in self.graph.nodes(data=True)}
+        self._labels = {c.id: c.label for c in live}
         self._class_of = {
             level: {n: hierarchy.project(p, level, self.n_levels) for n, p in self.paths.items()}
             for level in self.levels
@@ -158,9 +159,15 @@ class LabelPlan:
             self._codes = _Codes(self)
         return self._codes
 
+    @cached_property
+    def graph(self) -> hierarchy.Graph:
+        """The networkx hierarchy (:func:`derm_onto.hierarchy.build_graph`), built when
+        first asked for: labelling itself needs only the primary paths."""
+        return hierarchy.build_graph(self.ontology)
+
     def label(self, term_id: str) -> str:
-        """The label of a condition id."""
-        return str(self.graph.nodes[term_id]["label"])
+        """The label of a live condition id."""
+        return self._labels[term_id]
 
     def resolve(self, cell: str) -> ResolvedLabel:
         """Resolve one distinct cell value (cached)."""
@@ -270,6 +277,44 @@ class LabelPlan:
         names = [self._released[n] for n in self.paths[deepest.id][:-1] if n in self._released]
         written = [m.input.strip() for m in matches if m.method not in ("sentinel", "empty")]
         return ", ".join([*names, *written])
+
+
+def primary_paths(conditions: Sequence[Condition]) -> dict[str, tuple[str, ...]]:
+    """Every condition's primary path, top down, by the rules of :mod:`derm_onto.hierarchy`
+    (:func:`~derm_onto.hierarchy.primary_paths`) but read from the (live) conditions
+    themselves, without building the networkx graph: a parent outside ``conditions`` does
+    not count; a node's primary parent is the one of smallest depth, then smallest id.
+
+    >>> from derm_onto.jsonio import load
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> onto = load(bundled_ontology_path())
+    >>> live = [c for c in onto.conditions if not c.obsolete]
+    >>> paths = primary_paths(live)
+    >>> [onto.term(i).label for i in paths[onto.find("guttate psoriasis").id]]
+    ['inflammatory', 'non-infectious', 'psoriasis', 'guttate psoriasis']
+    """
+    parents = {c.id: c.parents for c in conditions}
+    depth: dict[str, int] = {}
+    paths: dict[str, tuple[str, ...]] = {}
+
+    def visit(node: str, seen: frozenset[str]) -> None:
+        ups = [p for p in parents[node] if p in parents]
+        for up in ups:
+            if up in seen:
+                raise DermOntoError(f"the hierarchy has a cycle through {up}")
+            if up not in paths:
+                visit(up, seen | {up})
+        if not ups:
+            depth[node], paths[node] = 1, (node,)
+            return
+        best = min(ups, key=lambda p: (depth[p], p))
+        depth[node] = 1 + min(depth[p] for p in ups)
+        paths[node] = (*paths[best], node)
+
+    for node in parents:
+        if node not in paths:
+            visit(node, frozenset({node}))
+    return paths
 
 
 @dataclass(frozen=True)

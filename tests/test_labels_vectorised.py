@@ -4,6 +4,7 @@ that build arrays without pandas."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import subprocess
 import sys
@@ -166,3 +167,33 @@ def test_labelling_a_batch_does_not_import_pandas(tmp_path) -> None:
     (tmp_path / "t.csv").write_text('dx,caption\npsoriasis,A rash. On the arm.\n"BCC, tinea",\n')
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_plan_paths_equal_the_hierarchy_modules(tiny) -> None:
+    from derm_onto import hierarchy
+
+    for onto in (bundled(), tiny):
+        plan = LabelPlan(onto, LEVELS)
+        graph = hierarchy.build_graph(onto)
+        assert plan.paths == hierarchy.primary_paths(graph)
+        for level in LEVELS:
+            assert plan.classes[level] == hierarchy.level_classes(graph, level, plan.n_levels)
+        assert plan.node_classes == sorted(graph)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_primary_paths_equal_the_hierarchy_modules_on_random_dags(data) -> None:
+    from derm_onto import hierarchy
+    from derm_onto.labels import primary_paths
+    from derm_onto.model import Condition
+
+    n = data.draw(st.integers(1, 12))
+    ids = data.draw(st.permutations([f"X:{i:02d}" for i in range(n)]))
+    conditions = []
+    for k, term_id in enumerate(ids):  # parents among the earlier ids (a DAG), or unknown
+        pool = [*ids[:k], "X:99"]
+        parents = data.draw(st.lists(st.sampled_from(pool), max_size=3)) if k else []
+        conditions.append(Condition(id=term_id, label=f"c{term_id}", parents=tuple(parents)))
+    onto = dataclasses.replace(bundled(), conditions=tuple(conditions))
+    assert primary_paths(conditions) == hierarchy.primary_paths(hierarchy.build_graph(onto))
