@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -250,6 +250,65 @@ def _augmented_concepts(concept_caption: str) -> str:
     return concept_caption.replace("This skin photo shows", "The skin photo shows", 1)
 
 
+class _PerValue:
+    """Texts made once per distinct cell value (a fixed number per value), kept across
+    batches as Arrow arrays: a batch looks its distinct values up, makes texts only for
+    new ones, and gathers its rows' texts with one ``take``. ``derived`` makes a second
+    table from each value's texts (the augmented caption's sentence from the concept
+    caption); ``filled`` marks the non-empty texts of the first table."""
+
+    def __init__(
+        self,
+        make: Callable[[str], list[str]],
+        derived: Callable[[list[str]], list[str]] | None = None,
+    ) -> None:
+        import numpy as np
+
+        from derm_onto.arrays import strings
+
+        self.make = make
+        self.derived = derived
+        self.code: dict[str, int] = {}
+        self.width = 0
+        self.tables = [strings([]), strings([])]
+        self.filled = np.zeros(0, dtype=bool)
+
+    def rows(self, encoded: Any) -> Any:
+        """For each row of a dictionary-encoded column, its value's number times the
+        number of texts per value (NumPy int64): add ``j`` for the value's ``j``-th text."""
+        import numpy as np
+        import pyarrow as pa
+
+        from derm_onto.arrays import strings, to_numpy
+
+        values = encoded.dictionary.to_pylist()
+        get = self.code.get
+        codes = [get(v) for v in values]
+        new = [v for v, c in zip(values, codes, strict=True) if c is None]
+        if new:
+            start = len(self.code)
+            texts = [self.make(v) for v in new]
+            self.width = self.width or len(texts[0])
+            flat = [t for group in texts for t in group]
+            self.tables[0] = pa.concat_arrays([self.tables[0], strings(flat)])
+            if self.derived is not None:
+                more = strings(self.derived(flat))
+                self.tables[1] = pa.concat_arrays([self.tables[1], more])
+            filled = np.fromiter(map(bool, flat), dtype=bool, count=len(flat))
+            self.filled = np.concatenate([self.filled, filled])
+            for offset, value in enumerate(new):
+                self.code[value] = start + offset
+            codes = [get(v) for v in values]
+        number = np.array(codes, dtype=np.int64) * self.width
+        return number[to_numpy(encoded.indices)]
+
+    def take(self, table: int, index: Any) -> Any:
+        """Table ``table``'s texts at ``index`` (from :meth:`rows`)."""
+        from derm_onto.arrays import ints
+
+        return self.tables[table].take(ints(index))
+
+
 #: The columns ``captions`` adds, in order.
 #: the column ``--infer-concepts`` adds; its text always says the concepts are inferred
 INFERRED_COLUMN = "inferred_concept_caption"
@@ -308,6 +367,11 @@ class CaptionBatcher:
             [f"[{a}, {b}, {c}]" for a in (0, 1) for b in (0, 1) for c in (0, 1)]
         )
         self.digits = strings([str(k) for k in range(N_SUBCAPTIONS + 1)])
+        self._labels = _PerValue(self._ontology_texts)
+        self._concepts = _PerValue(
+            self._concept_texts, lambda texts: [_augmented_concepts(t) for t in texts]
+        )
+        self._metadata = _PerValue(lambda value: [self.plan.metadata_caption(*value.split("\x1f"))])
 
     @staticmethod
     def _column(batch: Any, name: str) -> Any:
@@ -327,60 +391,44 @@ class CaptionBatcher:
         """Per distinct label, the variants the style draws from (the derm1m one, or the
         natural ones); a row takes its label's derm1m caption or a seeded natural one.
         Also, per row, whether its caption is not empty."""
-        import numpy as np
-        import pyarrow.compute as pc
+        natural = self.options.style == "natural"
+        index = self._labels.rows(labels)
+        if natural:  # a seeded pick among the label's natural variants
+            index = index + self.rng.integers(0, len(NATURAL_SINGLE), n)
+        return self._labels.take(0, index), self._labels.filled[index]
 
-        from derm_onto.arrays import ints, strings, to_numpy
-
-        variants = self.plan.ontology_variants
-        values = labels.dictionary.to_pylist()
-        index = to_numpy(labels.indices).astype(np.int64)
+    def _ontology_texts(self, value: str) -> list[str]:
+        variants = self.plan.ontology_variants(value)
         if self.options.style == "natural":
-            width = len(NATURAL_SINGLE)
-            table = strings([v for value in values for v in variants(value)[1 : 1 + width]])
-            index = index * width + self.rng.integers(0, width, n)
-        else:
-            table = strings([variants(value)[0] for value in values])
-        filled = to_numpy(pc.binary_length(table)) > 0
-        return table.take(ints(index)), filled[index]
+            return list(variants[1 : 1 + len(NATURAL_SINGLE)])
+        return [variants[0]]
+
+    def _concept_texts(self, value: str) -> list[str]:
+        k = len(NATURAL_CONCEPTS) if self.options.style == "natural" else 1
+        return [self.plan.concept_caption(value, self.options.style, j) for j in range(k)]
 
     def _concept_captions(self, batch: Any) -> tuple[Any, Any, Any]:
         """The concept caption of each row, the augmented caption's concept sentence, and
         whether the row's concept caption is not empty."""
-        import numpy as np
         import pyarrow.compute as pc
 
-        from derm_onto.arrays import ints, strings, to_numpy
-
         concepts = pc.dictionary_encode(self._column(batch, self.options.concept_column))
-        k = len(NATURAL_CONCEPTS) if self.options.style == "natural" else 1
-        texts = [
-            self.plan.concept_caption(v, self.options.style, j)
-            for v in concepts.dictionary.to_pylist()
-            for j in range(k)
-        ]
-        index = to_numpy(concepts.indices).astype(np.int64) * k
-        if k > 1:
-            index = index + self.rng.integers(0, k, batch.num_rows)
-        take = ints(index)
-        augmented = strings([_augmented_concepts(c) for c in texts])
-        filled = np.array([bool(t) for t in texts], dtype=bool)
-        return strings(texts).take(take), augmented.take(take), filled[index]
+        index = self._concepts.rows(concepts)
+        if self.options.style == "natural":
+            index = index + self.rng.integers(0, len(NATURAL_CONCEPTS), batch.num_rows)
+        table = self._concepts
+        return table.take(0, index), table.take(1, index), table.filled[index]
 
     def _metadata_captions(self, batch: Any) -> Any:
         """One caption per distinct combination of age, gender, sites and symptoms."""
         import pyarrow.compute as pc
 
-        from derm_onto.arrays import string, strings
+        from derm_onto.arrays import string
 
         joined = pc.binary_join_element_wise(
             *[self._column(batch, c) for c in META_COLUMNS], string("\x1f")
         )
-        meta = pc.dictionary_encode(joined)
-        table = strings(
-            [self.plan.metadata_caption(*v.split("\x1f")) for v in meta.dictionary.to_pylist()]
-        )
-        return table.take(meta.indices)
+        return self._metadata.take(0, self._metadata.rows(pc.dictionary_encode(joined)))
 
     def _subcaptions(self, caption: Any) -> tuple[Any, list[Any], Any]:
         """The refined caption split into sentences: their count, the first eight, and for
