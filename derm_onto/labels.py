@@ -112,7 +112,8 @@ class LabelReport:
 
 
 class LabelPlan:
-    """Per-ontology precomputation: graph, primary paths, level class maps, matcher."""
+    """Per-ontology precomputation: primary paths, level class maps, matcher; the
+    networkx graph only when asked for (:attr:`graph`)."""
 
     def __init__(
         self,
