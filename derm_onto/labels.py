@@ -451,6 +451,10 @@ class _Codes:
         self.second = np.zeros(0, dtype=np.int32)
         self.status = np.zeros(0, dtype=np.int8)
         self.general = np.zeros(0, dtype=bool)
+        # per name of the matcher's match_pairs: node number, path length, Derm1M prefix
+        self._name_number = np.zeros(0, dtype=np.int32)
+        self._name_depth = np.zeros(0, dtype=np.int64)
+        self._name_prefix = strings([])
 
     def lookup(self, values: list[str], dictionary: Any = None) -> Any:
         """The codes of a batch's distinct cells (new cells are resolved and numbered);
@@ -496,6 +500,7 @@ class _Codes:
         their ids and Derm1M paths built by Arrow kernels (as :meth:`LabelPlan.summary`
         builds them one by one)."""
         import numpy as np
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         from derm_onto.arrays import bools, ints, string, strings
@@ -505,12 +510,19 @@ class _Codes:
         chosen = np.flatnonzero(pairs.mask).tolist()
         if not chosen:
             return
-        node, none = self.node, self.none
-        ids = [m.id for m in pairs.names]
-        number = np.array([node[i] if i else none for i in ids], dtype=np.int32)
-        prefixes = [plan._prefix(i) if i else (0, "") for i in ids]
-        depth = np.array([d for d, _ in prefixes], dtype=np.int64)
-        prefix = strings([text for _, text in prefixes])
+        names = pairs.names  # every name the matcher's match_pairs has met
+        if len(names) > len(self._name_depth):  # the new ones' node numbers and prefixes
+            node, none = self.node, self.none
+            ids = [m.id for m in names[len(self._name_depth) :]]
+            numbers = np.array([node[i] if i else none for i in ids], dtype=np.int32)
+            prefixes = [plan._prefix(i) if i else (0, "") for i in ids]
+            depths = np.array([d for d, _ in prefixes], dtype=np.int64)
+            texts = strings([text for _, text in prefixes])
+            self._name_number = np.concatenate([self._name_number, numbers])
+            self._name_depth = np.concatenate([self._name_depth, depths])
+            self._name_prefix = pa.concat_arrays([self._name_prefix, texts])
+        number, depth, prefix = self._name_number, self._name_depth, self._name_prefix
+        none = self.none
         head, tail = pairs.head, pairs.tail
         first, second = number[head], number[tail]
         second = np.where(first == second, none, second)

@@ -146,8 +146,9 @@ class Match:
 class PairMatches:
     """What :meth:`Matcher.match_pairs` found: ``mask`` (NumPy, one per cell) marks the
     "name, name" cells both of whose names matched; for those cells in order, ``head`` and
-    ``tail`` index ``names`` (the matches of the distinct names), and ``heads`` and
-    ``tails`` (Arrow strings) are the names as written, stripped."""
+    ``tail`` index ``names`` (the matches of every name the matcher's ``match_pairs`` has
+    met, in order of first sight), and ``heads`` and ``tails`` (Arrow strings) are the
+    names as written, stripped."""
 
     mask: Any
     head: Any
@@ -246,6 +247,11 @@ class Matcher:
         self._strict_cache: dict[str, Match] = {}
         self._whole_names: Any = None  # Arrow arrays of the index keys, for match_pairs
         self._norm_keys: Any = None
+        # the names match_pairs met: numbered, matched, and their keys (Arrow) and flags
+        self._pair_number: dict[str, int] = {}
+        self._pair_matches: list[Match] = []
+        self._pair_keys: Any = None
+        self._pair_matched: Any = None
 
     @staticmethod
     def _add(index: dict[str, dict[str, int]], key: str, term_id: str, strength: int) -> None:
@@ -551,14 +557,21 @@ class Matcher:
         if self._whole_names is None:
             self._whole_names = strings(sorted(set(self._raw) | self.sentinels))
             self._norm_keys = strings(sorted(self._norm))
+            self._pair_keys = strings([])
+            self._pair_matched = np.zeros(0, dtype=bool)
         keep &= ~to_numpy(pc.is_in(folded, value_set=self._whole_names))
-        # the distinct names, matched once each (and their keys cached)
+        # the names, numbered and matched once for the matcher's life (with their keys)
         encoded = pc.dictionary_encode(pa.concat_arrays([heads, tails]))
         names = encoded.dictionary.to_pylist()
-        codes = to_numpy(encoded.indices)
+        number = self._pair_number.get
+        numbers = [number(t) for t in names]
+        new = [t for t, k in zip(names, numbers, strict=True) if k is None]
+        if new:
+            self._add_pair_names(new)
+            numbers = [number(t) for t in names]
+        codes = np.array(numbers, dtype=np.int64)[to_numpy(encoded.indices)]
         head, tail = codes[: len(rows)], codes[len(rows) :]
-        matches = [self._cache.get(t) or self.match(t) for t in names]
-        keys = strings([self._key(t) for t in names])
+        keys, matches = self._pair_keys, self._pair_matches
         # nor may the parts' keys joined be a name (the whole, normalised)
         key_a, key_b = keys.take(ints(head)), keys.take(ints(tail))
         has_a = to_numpy(pc.binary_length(key_a)) > 0
@@ -569,7 +582,7 @@ class Matcher:
             pc.if_else(bools(has_a), key_a, key_b),
         )
         keep &= ~to_numpy(pc.is_in(joined, value_set=self._norm_keys))
-        matched = np.array([bool(m.id) for m in matches], dtype=bool)
+        matched = self._pair_matched
         keep &= matched[head] & matched[tail]
         out = np.zeros(n, dtype=bool)
         out[rows[keep]] = True
@@ -577,6 +590,23 @@ class Matcher:
         return PairMatches(
             out, head[keep], tail[keep], matches, heads.take(chosen), tails.take(chosen)
         )
+
+    def _add_pair_names(self, names: Sequence[str]) -> None:
+        """Number new names of "name, name" cells; match them and keep their keys."""
+        import numpy as np
+        import pyarrow as pa
+
+        from derm_onto.arrays import strings
+
+        start = len(self._pair_matches)
+        found = [self._cache.get(t) or self.match(t) for t in names]
+        self._pair_matches += found
+        self._pair_keys = pa.concat_arrays(
+            [self._pair_keys, strings([self._key(t) for t in names])]
+        )
+        flags = np.array([bool(m.id) for m in found], dtype=bool)
+        self._pair_matched = np.concatenate([self._pair_matched, flags])
+        self._pair_number.update(zip(names, range(start, start + len(names)), strict=True))
 
     def _may_match(self, text: str, parts: Sequence[str]) -> bool:
         """False when ``text`` (the comma-separated ``parts``) surely has no strict match.
