@@ -2,15 +2,16 @@
 
 Run: python bench/bench_captions.py [--rows 1029761] [--baseline-rows 100000]
 Generates the table if bench_labels.py has not (same generator, same seed). In one run, each
-in its own process: the pyarrow read+write floor, `derm-onto captions` (derm1m and natural
-styles), and a per-row implementation that, for each row, searches the nodes for the label,
-walks up the tree to build the path and formats the captions (timed on --baseline-rows rows,
-reported in rows/s).
+in its own process, on the CSV and on the same rows as Parquet: the pyarrow read+write
+floor and `derm-onto captions` (derm1m and natural styles); and a per-row implementation
+that, for each row, searches the nodes for the label, walks up the tree to build the path
+and formats the captions (timed on --baseline-rows rows, reported in rows/s).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,28 +65,36 @@ def main() -> None:
             ],
             check=True,
         )
+    parquet = data.with_suffix(".parquet")
+    if not parquet.exists():  # the same rows as Parquet, written by derm-onto's writer
+        subprocess.run([sys.executable, "-c", FLOOR, str(data), str(parquet)], check=True)
     py = sys.executable
-    floor_s, floor_mb = run([py, "-c", FLOOR, str(data), str(args.out / "floor.csv")])
-    cmd = [py, "-m", "derm_onto", "captions", str(data)]
-    d_s, d_mb = run([*cmd, "-o", str(args.out / "captions.csv")])
-    n_s, n_mb = run(
-        [*cmd, "--style", "natural", "--seed", "1", "-o", str(args.out / "captions_natural.csv")]
-    )
+    results = {}
+    for source, ext in ((data, "csv"), (parquet, "parquet")):
+        floor = run([py, "-c", FLOOR, str(source), str(args.out / f"floor.{ext}")])
+        cmd = [py, "-m", "derm_onto", "captions", str(source)]
+        derm1m = run([*cmd, "-o", str(args.out / f"captions.{ext}")])
+        natural = run(
+            [*cmd, "--style", "natural", "--seed", "1", "-o", str(args.out / f"natural.{ext}")]
+        )
+        results[ext] = (floor, derm1m, natural)
     walk_s, _ = run(
         [py, "-c", PER_ROW, str(data), str(args.out / "captions_walk.csv"), str(args.baseline_rows)]
     )
     walk_rate = args.baseline_rows / walk_s
     print(f"rows                          {args.rows:,}")
-    print(f"pyarrow read+write (floor)    {floor_s:7.2f} s   peak {floor_mb:5.0f} MiB   1.00x")
-    for name, secs, mb in (
-        ("captions --style derm1m", d_s, d_mb),
-        ("captions --style natural", n_s, n_mb),
-    ):
-        rate = args.rows / secs
+    for ext, ((floor_s, floor_mb), *styles) in results.items():
         print(
-            f"{name:29} {secs:7.2f} s   peak {mb:5.0f} MiB   {secs / floor_s:.2f}x floor  "
-            f"({rate:,.0f} rows/s, {rate / walk_rate:.0f}x the per-row walk)"
+            f"{ext}: pyarrow read+write (floor) {floor_s:7.2f} s   peak {floor_mb:5.0f} MiB   1.00x"
         )
+        for name, (secs, mb) in zip(("derm1m", "natural"), styles, strict=True):
+            rate = args.rows / secs
+            print(
+                f"{ext}: captions --style {name:8} {secs:7.2f} s   peak {mb:5.0f} MiB   "
+                f"{secs / floor_s:.2f}x floor  ({rate:,.0f} rows/s, "
+                f"{rate / walk_rate:.0f}x the per-row walk)"
+            )
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cpus")
     print(f"per-row walk                  {walk_rate:,.0f} rows/s on {args.baseline_rows:,} rows")
 
 

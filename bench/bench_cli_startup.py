@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 
 def _time(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -50,7 +51,7 @@ def main() -> None:
 
     import derm_onto
 
-    compileall.compile_dir(os.path.dirname(derm_onto.__file__), quiet=1)
+    compileall.compile_dir(Path(derm_onto.__file__).parent, quiet=1)
     cli = [sys.executable, "-m", "derm_onto"]
     baseline_cmd = [sys.executable, "-c", "import click"]
     commands = {

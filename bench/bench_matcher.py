@@ -11,8 +11,10 @@ generator of bench/bench_labels.py). In one run, each in its own process:
 * the same command with the previous matcher (tests/matching_reference.py: difflib fuzzy
   search, no cached keys, no fast path), and a byte comparison of the two outputs;
 * in-process: ``Matcher.match_cell`` over the distinct cells, current and previous,
-  ``Matcher.match`` over distinct unknown names (the fuzzy search), and ``LabelPlan.resolve``
-  with the matches already cached (the per-cell work of ``labels`` beyond matching).
+  ``Matcher.match`` over distinct unknown names (the fuzzy search), ``LabelPlan.resolve``
+  with the matches already cached (the per-row path), and ``LabelPlan.codes.lookup`` in
+  batch-sized slices with a fresh matcher (what ``labels`` does per distinct cell now:
+  "name, name" cells split and checked by Arrow kernels, the rest one by one).
 
 Prints a table (ratios against the floor measured in the same run, and the load average)
 and saves OUT/matcher.json.
@@ -49,6 +51,7 @@ class Previous(matching_reference.Matcher):
 
 
 derm_onto.labels.Matcher = Previous
+derm_onto.labels._MANY = float("inf")  # no match_pairs in the previous matcher: cell by cell
 from derm_onto.cli import main
 main(sys.argv[1:])
 """
@@ -91,6 +94,7 @@ def in_process(data: Path) -> dict[str, float]:
             matcher.match(text)
         out[f"{name}_unknown_match_us"] = (time.perf_counter() - start) / len(unknown) * 1e6
         if name == "current":  # what labels does per distinct cell beyond matching it
+            from derm_onto.arrays import strings
             from derm_onto.labels import LabelPlan
 
             plan = LabelPlan(onto, matcher=matcher)
@@ -98,6 +102,14 @@ def in_process(data: Path) -> dict[str, float]:
             for cell in cells:
                 plan.resolve(cell)
             out["label_plan_resolve_warm_us"] = (time.perf_counter() - start) / len(cells) * 1e6
+            # what labels does now: new cells of a batch numbered at once, "name, name"
+            # cells matched by Arrow kernels (a fresh matcher: matching included)
+            plan = LabelPlan(onto)
+            array = strings(cells)
+            start = time.perf_counter()
+            for first in range(0, len(cells), 2048):  # batch-sized slices, as a table streams
+                plan.codes.lookup(cells[first : first + 2048], array.slice(first, 2048))
+            out["labels_codes_cold_us"] = (time.perf_counter() - start) / len(cells) * 1e6
     return out
 
 
@@ -177,8 +189,9 @@ def main() -> None:
             f"unknown name {micro[f'{name}_unknown_match_us']:8.1f} us"
         )
     print(
-        f"labels' own work per distinct cell (matches cached) "
-        f"{micro['label_plan_resolve_warm_us']:.1f} us"
+        f"per distinct cell, one by one (LabelPlan.resolve, matches cached) "
+        f"{micro['label_plan_resolve_warm_us']:.1f} us; as labels numbers them per batch "
+        f"(matching included) {micro['labels_codes_cold_us']:.1f} us"
     )
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cpus")
 

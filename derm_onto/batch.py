@@ -50,12 +50,14 @@ def _strings(batch: RecordBatch, name: str) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from derm_onto.arrays import string, strings
+
     if name not in batch.schema.names:
-        return pa.array([""] * batch.num_rows, pa.string())
+        return strings([""] * batch.num_rows)
     column = batch.column(name)
     if not pa.types.is_string(column.type):
         column = column.cast(pa.string())
-    return pc.fill_null(column, "")
+    return pc.fill_null(column, string("")) if column.null_count else column
 
 
 class _BatchFunction:

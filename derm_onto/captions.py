@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -155,12 +155,12 @@ class CaptionPlan:
         )
         if not resolved.ids:
             return (derm1m, *([""] * max(len(NATURAL_SINGLE), len(NATURAL_MULTI))))
-        graph = self.labels.graph
+        label = self.labels.label
         if len(resolved.ids) == 1:
             path = self.labels.paths[resolved.ids[0]]
             term = self.ontology.term(resolved.ids[0])
-            parent = graph.nodes[path[-2]]["label"] if len(path) > 1 else "skin disease"
-            category = graph.nodes[path[0]]["label"]
+            parent = label(path[-2]) if len(path) > 1 else "skin disease"
+            category = label(path[0])
             exact = [
                 s.text
                 for s in term.synonyms
@@ -175,7 +175,7 @@ class CaptionPlan:
             labels = [self.ontology.term(i).label for i in resolved.ids]
             paths = [self.labels.paths[i] for i in resolved.ids]
             common = [s[0] for s in zip(*paths, strict=False) if len(set(s)) == 1]
-            common_label = graph.nodes[common[-1]]["label"] if common else "skin"
+            common_label = label(common[-1]) if common else "skin"
             natural = [
                 t.format(labels=_join_natural(labels), common=common_label) for t in NATURAL_MULTI
             ]
@@ -250,6 +250,65 @@ def _augmented_concepts(concept_caption: str) -> str:
     return concept_caption.replace("This skin photo shows", "The skin photo shows", 1)
 
 
+class _PerValue:
+    """Texts made once per distinct cell value (a fixed number per value), kept across
+    batches as Arrow arrays: a batch looks its distinct values up, makes texts only for
+    new ones, and gathers its rows' texts with one ``take``. ``derived`` makes a second
+    table from each value's texts (the augmented caption's sentence from the concept
+    caption); ``filled`` marks the non-empty texts of the first table."""
+
+    def __init__(
+        self,
+        make: Callable[[str], list[str]],
+        derived: Callable[[list[str]], list[str]] | None = None,
+    ) -> None:
+        import numpy as np
+
+        from derm_onto.arrays import strings
+
+        self.make = make
+        self.derived = derived
+        self.code: dict[str, int] = {}
+        self.width = 0
+        self.tables = [strings([]), strings([])]
+        self.filled = np.zeros(0, dtype=bool)
+
+    def rows(self, encoded: Any) -> Any:
+        """For each row of a dictionary-encoded column, its value's number times the
+        number of texts per value (NumPy int64): add ``j`` for the value's ``j``-th text."""
+        import numpy as np
+        import pyarrow as pa
+
+        from derm_onto.arrays import strings, to_numpy
+
+        values = encoded.dictionary.to_pylist()
+        get = self.code.get
+        codes = [get(v) for v in values]
+        new = [v for v, c in zip(values, codes, strict=True) if c is None]
+        if new:
+            start = len(self.code)
+            texts = [self.make(v) for v in new]
+            self.width = self.width or len(texts[0])
+            flat = [t for group in texts for t in group]
+            self.tables[0] = pa.concat_arrays([self.tables[0], strings(flat)])
+            if self.derived is not None:
+                more = strings(self.derived(flat))
+                self.tables[1] = pa.concat_arrays([self.tables[1], more])
+            filled = np.fromiter(map(bool, flat), dtype=bool, count=len(flat))
+            self.filled = np.concatenate([self.filled, filled])
+            for offset, value in enumerate(new):
+                self.code[value] = start + offset
+            codes = [get(v) for v in values]
+        number = np.array(codes, dtype=np.int64) * self.width
+        return number[to_numpy(encoded.indices)]
+
+    def take(self, table: int, index: Any) -> Any:
+        """Table ``table``'s texts at ``index`` (from :meth:`rows`)."""
+        from derm_onto.arrays import ints
+
+        return self.tables[table].take(ints(index))
+
+
 #: The columns ``captions`` adds, in order.
 #: the column ``--infer-concepts`` adds; its text always says the concepts are inferred
 INFERRED_COLUMN = "inferred_concept_caption"
@@ -279,6 +338,8 @@ class CaptionBatcher:
         import numpy as np
         import pyarrow as pa
 
+        from derm_onto.arrays import strings
+
         self.plan = plan
         self.options = options
         fields = (
@@ -296,78 +357,78 @@ class CaptionBatcher:
             document = read(options.infer_concepts_from)
             self.evidence = ConceptEvidence(plan.ontology, document)
         self.rng = np.random.default_rng(options.seed)
-        self.masks = pa.array(
+        self.masks = strings(
             [
                 "[" + ", ".join(["1"] * k + ["0"] * (N_SUBCAPTIONS - k)) + "]"
                 for k in range(N_SUBCAPTIONS + 1)
             ]
         )
-        self.knowledge = pa.array(
+        self.knowledge = strings(
             [f"[{a}, {b}, {c}]" for a in (0, 1) for b in (0, 1) for c in (0, 1)]
         )
+        self.digits = strings([str(k) for k in range(N_SUBCAPTIONS + 1)])
+        self._labels = _PerValue(self._ontology_texts)
+        self._concepts = _PerValue(
+            self._concept_texts, lambda texts: [_augmented_concepts(t) for t in texts]
+        )
+        self._metadata = _PerValue(lambda value: [self.plan.metadata_caption(*value.split("\x1f"))])
 
     @staticmethod
     def _column(batch: Any, name: str) -> Any:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from derm_onto.arrays import string, strings
+
         if name in batch.schema.names:
-            return pc.fill_null(batch.column(name).cast(pa.string()), "")
-        return pa.array([""] * batch.num_rows, pa.string())
+            column = batch.column(name)
+            if not pa.types.is_string(column.type):
+                column = column.cast(pa.string())
+            return pc.fill_null(column, string("")) if column.null_count else column
+        return strings([""] * batch.num_rows)
 
-    def _ontology_captions(self, labels: Any, n: int) -> Any:
-        """Per distinct label, every variant; a row takes the derm1m one or a seeded one."""
-        import numpy as np
-        import pyarrow as pa
+    def _ontology_captions(self, labels: Any, n: int) -> tuple[Any, Any]:
+        """Per distinct label, the variants the style draws from (the derm1m one, or the
+        natural ones); a row takes its label's derm1m caption or a seeded natural one.
+        Also, per row, whether its caption is not empty."""
+        natural = self.options.style == "natural"
+        index = self._labels.rows(labels)
+        if natural:  # a seeded pick among the label's natural variants
+            index = index + self.rng.integers(0, len(NATURAL_SINGLE), n)
+        return self._labels.take(0, index), self._labels.filled[index]
 
-        table = pa.array(
-            [
-                v
-                for value in labels.dictionary.to_pylist()
-                for v in self.plan.ontology_variants(value)
-            ],
-            pa.string(),
-        )
-        width = 1 + len(NATURAL_SINGLE)
-        index = labels.indices.to_numpy(zero_copy_only=False).astype(np.int64) * width
+    def _ontology_texts(self, value: str) -> list[str]:
+        variants = self.plan.ontology_variants(value)
         if self.options.style == "natural":
-            index = index + 1 + self.rng.integers(0, len(NATURAL_SINGLE), n)
-        return table.take(pa.array(index))
+            return list(variants[1 : 1 + len(NATURAL_SINGLE)])
+        return [variants[0]]
 
-    def _concept_captions(self, batch: Any) -> tuple[Any, Any]:
-        """The concept caption of each row, and the augmented caption's concept sentence."""
-        import numpy as np
-        import pyarrow as pa
+    def _concept_texts(self, value: str) -> list[str]:
+        k = len(NATURAL_CONCEPTS) if self.options.style == "natural" else 1
+        return [self.plan.concept_caption(value, self.options.style, j) for j in range(k)]
+
+    def _concept_captions(self, batch: Any) -> tuple[Any, Any, Any]:
+        """The concept caption of each row, the augmented caption's concept sentence, and
+        whether the row's concept caption is not empty."""
         import pyarrow.compute as pc
 
         concepts = pc.dictionary_encode(self._column(batch, self.options.concept_column))
-        k = len(NATURAL_CONCEPTS) if self.options.style == "natural" else 1
-        texts = [
-            self.plan.concept_caption(v, self.options.style, j)
-            for v in concepts.dictionary.to_pylist()
-            for j in range(k)
-        ]
-        index = concepts.indices.to_numpy(zero_copy_only=False).astype(np.int64) * k
-        if k > 1:
-            index = index + self.rng.integers(0, k, batch.num_rows)
-        take = pa.array(index)
-        augmented = pa.array([_augmented_concepts(c) for c in texts], pa.string())
-        return pa.array(texts, pa.string()).take(take), augmented.take(take)
+        index = self._concepts.rows(concepts)
+        if self.options.style == "natural":
+            index = index + self.rng.integers(0, len(NATURAL_CONCEPTS), batch.num_rows)
+        table = self._concepts
+        return table.take(0, index), table.take(1, index), table.filled[index]
 
     def _metadata_captions(self, batch: Any) -> Any:
         """One caption per distinct combination of age, gender, sites and symptoms."""
-        import pyarrow as pa
         import pyarrow.compute as pc
 
+        from derm_onto.arrays import string
+
         joined = pc.binary_join_element_wise(
-            *[self._column(batch, c) for c in META_COLUMNS], "\x1f"
+            *[self._column(batch, c) for c in META_COLUMNS], string("\x1f")
         )
-        meta = pc.dictionary_encode(joined)
-        table = pa.array(
-            [self.plan.metadata_caption(*v.split("\x1f")) for v in meta.dictionary.to_pylist()],
-            pa.string(),
-        )
-        return table.take(meta.indices)
+        return self._metadata.take(0, self._metadata.rows(pc.dictionary_encode(joined)))
 
     def _subcaptions(self, caption: Any) -> tuple[Any, list[Any], Any]:
         """The refined caption split into sentences: their count, the first eight, and for
@@ -376,26 +437,24 @@ class CaptionBatcher:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        n = len(caption)
+        from derm_onto.arrays import ints, string, strings, to_numpy
+
         sentences = pc.split_pattern_regex(
             pc.utf8_rtrim(pc.utf8_trim_whitespace(caption), "."), pattern=r"\.\s+"
         )
-        lengths = pc.list_value_length(sentences).to_numpy(zero_copy_only=False)
-        lengths = np.where(pc.equal(caption, "").to_numpy(zero_copy_only=False), 0, lengths)
+        lengths = to_numpy(pc.list_value_length(sentences))
+        lengths = np.where(to_numpy(pc.equal(caption, string(""))), 0, lengths)
         flat = pc.list_flatten(sentences)
-        offsets = sentences.offsets.to_numpy()[:-1]
-        subs = []
-        for i in range(N_SUBCAPTIONS):
-            valid = lengths > i
-            picked = (
-                flat.take(pa.array(np.where(valid, offsets + i, 0)))
-                if len(flat)
-                else pa.array([""] * n, pa.string())
-            )
-            subs.append(pc.if_else(pa.array(valid), picked, ""))
+        offsets = to_numpy(sentences.offsets)[:-1].astype(np.int64)
+        # one empty string past the sentences: a row without an i-th sentence takes it
+        padded = pa.concat_arrays([flat, strings([""])])
+        past = len(flat)
+        subs = [
+            padded.take(ints(np.where(lengths > i, offsets + i, past)))
+            for i in range(N_SUBCAPTIONS)
+        ]
         count = np.minimum(lengths, N_SUBCAPTIONS)
-        sub_count = pa.array(count.astype(str).tolist() if n else [], pa.string())
-        return sub_count, subs, lengths
+        return self.digits.take(ints(count)), subs, lengths
 
     def __call__(self, batch: Any) -> Any:
         """The batch with the caption columns added (all rows, empty captions included)."""
@@ -403,19 +462,19 @@ class CaptionBatcher:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from derm_onto.arrays import ints, string
+
         labels = pc.dictionary_encode(self._column(batch, self.options.label_column))
-        ontology_caption = self._ontology_captions(labels, batch.num_rows)
-        concept_caption, concept_sentence = self._concept_captions(batch)
+        ontology_caption, has_ontology = self._ontology_captions(labels, batch.num_rows)
+        concept_caption, concept_sentence, has_concepts = self._concept_captions(batch)
         metadata_caption = self._metadata_captions(batch)
         caption = self._column(batch, self.options.caption_column)
-        augmented = pc.binary_join_element_wise(caption, ontology_caption, concept_sentence, "")
+        augmented = pc.binary_join_element_wise(
+            caption, ontology_caption, concept_sentence, string("")
+        )
         sub_count, subs, lengths = self._subcaptions(caption)
         count = np.minimum(lengths, N_SUBCAPTIONS)
-        code = (
-            (lengths > 0).astype(np.int64) * 4
-            + pc.not_equal(ontology_caption, "").to_numpy(zero_copy_only=False) * 2
-            + pc.not_equal(concept_caption, "").to_numpy(zero_copy_only=False)
-        )
+        code = (lengths > 0) * 4 + has_ontology * 2 + has_concepts
         inferred = [self._inferred_captions(labels, concept_caption)] if self.evidence else []
         return pa.RecordBatch.from_arrays(
             [
@@ -426,8 +485,8 @@ class CaptionBatcher:
                 augmented,
                 sub_count,
                 *subs,
-                self.masks.take(pa.array(count)),
-                self.knowledge.take(pa.array(code)),
+                self.masks.take(ints(count)),
+                self.knowledge.take(ints(code.astype(np.int64))),
                 *inferred,
             ],
             schema=self.schema,
@@ -436,15 +495,17 @@ class CaptionBatcher:
     def _inferred_captions(self, labels: Any, concept_caption: Any) -> Any:
         """Per distinct label, the evidence's concepts for its conditions; only on rows
         whose own concept caption is empty."""
-        import pyarrow as pa
         import pyarrow.compute as pc
+
+        from derm_onto.arrays import string, strings
 
         texts = [
             self.evidence.inferred_caption(self.plan.labels.resolve(value).ids)
             for value in labels.dictionary.to_pylist()
         ]
-        inferred = pa.array(texts, pa.string()).take(labels.indices)
-        return pc.if_else(pc.equal(concept_caption, ""), inferred, "")
+        inferred = strings(texts).take(labels.indices)
+        empty = string("")
+        return pc.if_else(pc.equal(concept_caption, empty), inferred, empty)
 
 
 def caption_arrow(ontology: Ontology, table: Any, options: CaptionOptions | None = None) -> Any:
@@ -486,8 +547,9 @@ def caption_table(
     """
     import pyarrow.compute as pc
 
+    from derm_onto.arrays import string
     from derm_onto.files import refuse_overwriting_inputs
-    from derm_onto.tables import TableWriter, check_columns, tracked_batches
+    from derm_onto.tables import TableWriter, check_columns, frozen_heap, tracked_batches
 
     columns = check_columns(
         source, [options.label_column, *options.required], list(ADDED_COLUMNS), "drop it first"
@@ -497,13 +559,15 @@ def caption_table(
     missing = tuple(c for c in wanted if c not in columns)
     batcher = CaptionBatcher(CaptionPlan(ontology), options, columns)
     rows_read = rows_written = empty_rows = 0
+    nothing = string("")
     with (
         TableWriter(output, batcher.schema) as writer,
         tracked_batches(source, "captions", columns) as batches,
+        frozen_heap(),
     ):
         for batch in batches:
             out = batcher(batch)
-            empty = pc.equal(out.column("ontology_caption"), "")
+            empty = pc.equal(out.column("ontology_caption"), nothing)
             n_empty = int(pc.sum(empty).as_py() or 0)
             empty_rows += n_empty
             rows_read += batch.num_rows

@@ -35,13 +35,14 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from derm_onto import hierarchy
 from derm_onto.errors import DermOntoError
 from derm_onto.matching import Match, Matcher
-from derm_onto.model import Ontology
+from derm_onto.model import Condition, Ontology
 
 UnknownPolicy = Literal["error", "keep", "drop"]
 UNKNOWN_POLICIES: tuple[UnknownPolicy, ...] = get_args(UnknownPolicy)
@@ -111,7 +112,8 @@ class LabelReport:
 
 
 class LabelPlan:
-    """Per-ontology precomputation: graph, primary paths, level class maps, matcher."""
+    """Per-ontology precomputation: primary paths, level class maps, matcher; the
+    networkx graph only when asked for (:attr:`graph`)."""
 
     def __init__(
         self,
@@ -125,33 +127,48 @@ class LabelPlan:
             if not 1 <= level <= self.n_levels:
                 raise DermOntoError(f"level {level} is outside 1..{self.n_levels}")
         self.levels = tuple(levels)
-        self.graph = hierarchy.build_graph(ontology)
-        self.paths = hierarchy.primary_paths(self.graph)
+        live = [c for c in ontology.conditions if not c.obsolete]
+        self.paths = primary_paths(live)
         self.matcher = matcher or Matcher(ontology)
         self.classes = {
-            level: hierarchy.level_classes(self.graph, level, self.n_levels)
+            level: sorted({hierarchy.project(p, level, self.n_levels) for p in self.paths.values()})
             for level in self.levels
         }
         self.class_index = {
             level: {c: i for i, c in enumerate(ids)} for level, ids in self.classes.items()
         }
-        self.node_classes = sorted(self.graph)  # the multi-hot columns
+        self.node_classes = sorted(self.paths)  # the multi-hot columns
         self.node_index = {n: i for i, n in enumerate(self.node_classes)}
         self._released = {
             c.id: c.provenance[0].lower() for c in ontology.conditions if c.provenance
         }
         self._cache: dict[str, ResolvedLabel] = {}
-        self._labels = {n: str(d["label"]) for n, d in self.graph.nodes(data=True)}
+        self._labels = {c.id: c.label for c in live}
         self._class_of = {
             level: {n: hierarchy.project(p, level, self.n_levels) for n, p in self.paths.items()}
             for level in self.levels
         }
         self._by_ids: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
         self._levels_by_id: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {}
+        self._codes: _Codes | None = None
+        self._prefixes: dict[str, tuple[int, str]] = {}
+
+    @property
+    def codes(self) -> _Codes:
+        """The vectorised tables of the label columns (built on first use)."""
+        if self._codes is None:
+            self._codes = _Codes(self)
+        return self._codes
+
+    @cached_property
+    def graph(self) -> hierarchy.Graph:
+        """The networkx hierarchy (:func:`derm_onto.hierarchy.build_graph`), built when
+        first asked for: labelling itself needs only the primary paths."""
+        return hierarchy.build_graph(self.ontology)
 
     def label(self, term_id: str) -> str:
-        """The label of a condition id."""
-        return str(self.graph.nodes[term_id]["label"])
+        """The label of a live condition id."""
+        return self._labels[term_id]
 
     def resolve(self, cell: str) -> ResolvedLabel:
         """Resolve one distinct cell value (cached)."""
@@ -161,7 +178,24 @@ class LabelPlan:
         return found
 
     def _resolve(self, cell: str) -> ResolvedLabel:
+        ids, path, status, unknown = self.summary(cell)
+        labels, indices = self._levels_of(ids)
+        return ResolvedLabel(ids, labels, indices, path, status, unknown)
+
+    def summary(self, cell: str) -> tuple[tuple[str, ...], str, Status, tuple[str, ...]]:
+        """A cell's ids, Derm1M path, status and unknown parts: :meth:`resolve` without
+        the level columns (which :class:`LabelBatcher` gathers from per-id tables)."""
         matches = self.matcher.match_cell(cell)
+        if 0 < len(matches) <= 2 and all(m.id for m in matches):  # the common cells, short
+            if len(matches) == 1:
+                (a,) = matches
+                return (a.id,), self._prefix(a.id)[1] + a.input.strip(), "ok", ()
+            a, b = matches
+            (depth_a, prefix_a), (depth_b, prefix_b) = self._prefix(a.id), self._prefix(b.id)
+            ids: tuple[str, ...] = (a.id,) if a.id == b.id else (a.id, b.id)
+            prefix = prefix_a if depth_a >= depth_b else prefix_b
+            path = f"{prefix}{a.input.strip()}, {b.input.strip()}"
+            return ids, path, "ok", ()
         ids = tuple(dict.fromkeys(m.id for m in matches if m.matched))
         unknown = tuple(
             m.input for m in matches if not m.matched and m.method not in ("sentinel", "empty")
@@ -174,8 +208,7 @@ class LabelPlan:
             status = "sentinel"
         else:
             status = "empty"
-        labels, indices = self._levels_of(ids)
-        return ResolvedLabel(ids, labels, indices, self.derm1m_path(matches), status, unknown)
+        return ids, self.derm1m_path(matches), status, unknown
 
     def _levels_of(self, ids: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """Per level, the labels and index of the classes of a set of ids (cached per set:
@@ -223,6 +256,16 @@ class LabelPlan:
             )
         return found
 
+    def _prefix(self, term_id: str) -> tuple[int, str]:
+        """The length of an id's primary path, and the start of the Derm1M path of a cell
+        whose deepest label it is: its ancestors' released names, each followed by ", "."""
+        found = self._prefixes.get(term_id)
+        if found is None:
+            path, released = self.paths[term_id], self._released
+            names = "".join(f"{released[n]}, " for n in path[:-1] if n in released)
+            found = self._prefixes[term_id] = (len(path), names)
+        return found
+
     def derm1m_path(self, matches: Sequence[Match]) -> str:
         """Derm1M's ``hierarchical_disease_label`` for the matches of one cell."""
         found = [m for m in matches if m.matched]
@@ -235,6 +278,44 @@ class LabelPlan:
         names = [self._released[n] for n in self.paths[deepest.id][:-1] if n in self._released]
         written = [m.input.strip() for m in matches if m.method not in ("sentinel", "empty")]
         return ", ".join([*names, *written])
+
+
+def primary_paths(conditions: Sequence[Condition]) -> dict[str, tuple[str, ...]]:
+    """Every condition's primary path, top down, by the rules of :mod:`derm_onto.hierarchy`
+    (:func:`~derm_onto.hierarchy.primary_paths`) but read from the (live) conditions
+    themselves, without building the networkx graph: a parent outside ``conditions`` does
+    not count; a node's primary parent is the one of smallest depth, then smallest id.
+
+    >>> from derm_onto.jsonio import load
+    >>> from derm_onto.resources import bundled_ontology_path
+    >>> onto = load(bundled_ontology_path())
+    >>> live = [c for c in onto.conditions if not c.obsolete]
+    >>> paths = primary_paths(live)
+    >>> [onto.term(i).label for i in paths[onto.find("guttate psoriasis").id]]
+    ['inflammatory', 'non-infectious', 'psoriasis', 'guttate psoriasis']
+    """
+    parents = {c.id: c.parents for c in conditions}
+    depth: dict[str, int] = {}
+    paths: dict[str, tuple[str, ...]] = {}
+
+    def visit(node: str, seen: frozenset[str]) -> None:
+        ups = [p for p in parents[node] if p in parents]
+        for up in ups:
+            if up in seen:
+                raise DermOntoError(f"the hierarchy has a cycle through {up}")
+            if up not in paths:
+                visit(up, seen | {up})
+        if not ups:
+            depth[node], paths[node] = 1, (node,)
+            return
+        best = min(ups, key=lambda p: (depth[p], p))
+        depth[node] = 1 + min(depth[p] for p in ups)
+        paths[node] = (*paths[best], node)
+
+    for node in parents:
+        if node not in paths:
+            visit(node, frozenset({node}))
+    return paths
 
 
 @dataclass(frozen=True)
@@ -323,16 +404,230 @@ def refuse_unknown(
         raise DermOntoError(f"{source}: unknown labels in column {column!r}: {listed}")
 
 
-def _value_columns(plan: LabelPlan, resolved: Sequence[ResolvedLabel]) -> list[Any]:
-    """One small array per added column, indexed by distinct value."""
-    import pyarrow as pa
+_STATUSES: tuple[Status, ...] = ("ok", "sentinel", "empty", "unknown")
+_STATUS_NUMBER = {s: i for i, s in enumerate(_STATUSES)}
+_UNKNOWN = _STATUS_NUMBER["unknown"]
+#: From this many new cells in a batch on, their "name, name" cells are resolved at once.
+_MANY = 32
+_DTYPES = ("int32", "int32", "int8", "bool")
 
-    arrays: list[Any] = [pa.array(["|".join(r.ids) for r in resolved], pa.string())]
-    for k in range(len(plan.levels)):
-        arrays.append(pa.array([r.level_labels[k] for r in resolved], pa.string()))
-        arrays.append(pa.array([r.level_indices[k] for r in resolved], pa.int32()))
-    arrays.append(pa.array([r.derm1m_path for r in resolved], pa.string()))
-    return arrays
+
+class _Codes:
+    """Every distinct cell a plan has met, numbered in order of first sight, with the
+    integers its label columns are gathered by: its first and second id as node numbers
+    (one past the last node for none), its status, and its Derm1M path. A cell with more
+    than two ids is rare; its columns come from :meth:`LabelPlan.resolve`.
+
+    Per batch, :meth:`columns` builds each column for the batch's distinct cells with
+    NumPy indexing and Arrow ``take`` over small per-node and per-class tables (a level's
+    class number of every node, the labels of its classes), joining two labels with ``|``
+    where a cell's two ids fall in different classes: no Python work per cell and level.
+    """
+
+    def __init__(self, plan: LabelPlan) -> None:
+        import numpy as np
+
+        from derm_onto.arrays import strings
+
+        self.plan = plan
+        nodes = plan.node_classes
+        self.node = {n: i for i, n in enumerate(nodes)}
+        self.none = len(nodes)
+        self.id_names = strings([*nodes, ""])
+        self.level_class: list[Any] = []  # per level: node number -> class number
+        self.level_labels: list[Any] = []  # per level: class number -> label ("" past the end)
+        for level in plan.levels:
+            classes, index = plan.classes[level], plan.class_index[level]
+            of = plan._class_of[level]
+            numbers = [index[of[n]] for n in nodes] + [len(classes)]
+            self.level_class.append(np.array(numbers, dtype=np.int32))
+            self.level_labels.append(strings([plan._labels[c] for c in classes] + [""]))
+        self.code: dict[str, int] = {}
+        self.cells: list[str] = []
+        self.paths: list[str] = []
+        self.unknown: dict[int, tuple[str, ...]] = {}
+        self._numbers: list[tuple[int, int, int, bool]] = []  # first, second, status, general
+        self.first = np.zeros(0, dtype=np.int32)
+        self.second = np.zeros(0, dtype=np.int32)
+        self.status = np.zeros(0, dtype=np.int8)
+        self.general = np.zeros(0, dtype=bool)
+        # per name of the matcher's match_pairs: node number, path length, Derm1M prefix
+        self._name_number = np.zeros(0, dtype=np.int32)
+        self._name_depth = np.zeros(0, dtype=np.int64)
+        self._name_prefix = strings([])
+
+    def lookup(self, values: list[str], dictionary: Any = None) -> Any:
+        """The codes of a batch's distinct cells (new cells are resolved and numbered);
+        ``dictionary``, the cells as an Arrow array, lets many new "name, name" cells be
+        resolved at once (:meth:`~derm_onto.matching.Matcher.match_pairs`)."""
+        import numpy as np
+
+        get = self.code.get
+        found = [get(v) for v in values]
+        known = len(self.cells)
+        missing = [i for i, code in enumerate(found) if code is None]
+        if dictionary is not None and len(missing) >= _MANY:
+            self._add_pairs(values, dictionary, missing, found)
+        for i in missing:
+            if found[i] is None:
+                found[i] = self._add(values[i])
+        if len(self.cells) > known:
+            self._flush()
+        return np.array(found, dtype=np.int64)
+
+    def _flush(self, *arrays: Any) -> None:
+        """Append the numbers of the cells added one by one, then ``arrays`` (first,
+        second, status, general) of cells added at once, to the number arrays."""
+        import numpy as np
+
+        chunks = []
+        if self._numbers:
+            columns = zip(*self._numbers, strict=True)
+            chunks = [np.array(c, dtype=d) for c, d in zip(columns, _DTYPES, strict=True)]
+            self._numbers = []
+        for k, name in enumerate(("first", "second", "status", "general")):
+            parts = [getattr(self, name)]
+            if chunks:
+                parts.append(chunks[k])
+            if arrays:
+                parts.append(arrays[k].astype(_DTYPES[k]))
+            setattr(self, name, np.concatenate(parts))
+
+    def _add_pairs(
+        self, values: list[str], dictionary: Any, missing: list[int], found: list[int | None]
+    ) -> None:
+        """Number the "name, name" cells among ``missing`` whose names both match, with
+        their ids and Derm1M paths built by Arrow kernels (as :meth:`LabelPlan.summary`
+        builds them one by one)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from derm_onto.arrays import bools, ints, string, strings
+
+        plan = self.plan
+        pairs = plan.matcher.match_pairs(dictionary.take(ints(np.array(missing, np.int64))))
+        chosen = np.flatnonzero(pairs.mask).tolist()
+        if not chosen:
+            return
+        names = pairs.names  # every name the matcher's match_pairs has met
+        if len(names) > len(self._name_depth):  # the new ones' node numbers and prefixes
+            node, none = self.node, self.none
+            ids = [m.id for m in names[len(self._name_depth) :]]
+            numbers = np.array([node[i] if i else none for i in ids], dtype=np.int32)
+            prefixes = [plan._prefix(i) if i else (0, "") for i in ids]
+            depths = np.array([d for d, _ in prefixes], dtype=np.int64)
+            texts = strings([text for _, text in prefixes])
+            self._name_number = np.concatenate([self._name_number, numbers])
+            self._name_depth = np.concatenate([self._name_depth, depths])
+            self._name_prefix = pa.concat_arrays([self._name_prefix, texts])
+        number, depth, prefix = self._name_number, self._name_depth, self._name_prefix
+        none = self.none
+        head, tail = pairs.head, pairs.tail
+        first, second = number[head], number[tail]
+        second = np.where(first == second, none, second)
+        deeper = pc.if_else(
+            bools(depth[head] >= depth[tail]), prefix.take(ints(head)), prefix.take(ints(tail))
+        )
+        written = pc.binary_join_element_wise(deeper, pairs.heads, string(""))
+        paths = pc.binary_join_element_wise(written, pairs.tails, string(", ")).to_pylist()
+        self._flush()  # cells added one by one keep their numbers, before these
+        start = len(self.cells)
+        cells = [values[missing[i]] for i in chosen]
+        for offset, i in enumerate(chosen):
+            found[missing[i]] = start + offset
+        self.code.update(zip(cells, range(start, start + len(cells)), strict=True))
+        self.cells += cells
+        self.paths += paths
+        n = len(cells)
+        self._flush(first, second, np.zeros(n, np.int8), np.zeros(n, dtype=bool))
+
+    def _add(self, cell: str) -> int:
+        ids, path, status, unknown = self.plan.summary(cell)
+        code = len(self.cells)
+        node, none, n = self.node, self.none, len(ids)
+        self._numbers.append(
+            (
+                node[ids[0]] if n else none,
+                node[ids[1]] if n == 2 else none,
+                _STATUS_NUMBER[status],
+                n > 2,
+            )
+        )
+        if unknown:
+            self.unknown[code] = unknown
+        self.paths.append(path)
+        self.cells.append(cell)
+        self.code[cell] = code
+        return code
+
+    def columns(self, codes: Any) -> list[Any]:
+        """The added columns (ids, per level label and index, Derm1M path) of the cells
+        numbered ``codes``, one entry per code."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        from derm_onto.arrays import bools, ints, string, strings
+
+        bar = string("|")
+
+        def joined(mask: Any, first: Any, second: Any) -> Any:
+            if not mask.any():
+                return first
+            both = pc.binary_join_element_wise(first, second, bar)
+            return pc.if_else(bools(mask), both, first)
+
+        first, second = self.first[codes], self.second[codes]
+        two = second != self.none
+        names = self.id_names
+        out = [joined(two, names.take(ints(first)), names.take(ints(second)))]
+        for of, labels in zip(self.level_class, self.level_labels, strict=True):
+            a, b = of[first], of[second]
+            differ = two & (a != b)
+            out.append(joined(differ, labels.take(ints(a)), labels.take(ints(b))))
+            index = np.where(differ | (a == len(labels) - 1), -1, a).astype(np.int32)
+            out.append(ints(index))
+        paths = self.paths
+        out.append(strings([paths[c] for c in codes.tolist()]))
+        general = self.general[codes]
+        if general.any():  # more than two ids: as resolve() has them
+            mask = bools(general)
+            rows = [self.plan.resolve(self.cells[c]) for c in codes[general].tolist()]
+            patches = [strings(["|".join(r.ids) for r in rows])]
+            for k in range(len(self.plan.levels)):
+                patches.append(strings([r.level_labels[k] for r in rows]))
+                patches.append(ints(np.array([r.level_indices[k] for r in rows], np.int32)))
+            for k, patch in enumerate(patches):
+                out[k] = pc.replace_with_mask(out[k], mask, patch)
+        return out
+
+    def count(self, report: LabelReport, codes: Any, counts: Any) -> None:
+        """Add one batch's rows to the report (``counts[i]`` rows have cell ``codes[i]``)."""
+        import numpy as np
+
+        status = self.status[codes]
+        per_status = np.bincount(status, weights=counts, minlength=len(_STATUSES))
+        ok, sentinel, empty, unknown = (int(n) for n in per_status)
+        report.rows += ok + sentinel + empty + unknown
+        report.matched_rows += ok
+        report.sentinel_rows += sentinel
+        report.empty_rows += empty
+        report.unknown_rows += unknown
+        for i in np.flatnonzero(status == _UNKNOWN).tolist():
+            for part in self.unknown[int(codes[i])]:
+                report.unknown[part] += int(counts[i])
+
+    def refuse(
+        self, source: object, column: str, values: list[str], codes: Any, counts: Any
+    ) -> None:
+        """Raise, naming the five most frequent unknown labels, when a batch holds any."""
+        import numpy as np
+
+        bad = np.flatnonzero(self.status[codes] == _UNKNOWN).tolist()
+        if bad:
+            worst = sorted(bad, key=lambda i: -int(counts[i]))[:5]
+            listed = "; ".join(f"{values[i]!r} ({int(counts[i])} rows)" for i in worst)
+            raise DermOntoError(f"{source}: unknown labels in column {column!r}: {listed}")
 
 
 class LabelBatcher:
@@ -371,26 +666,33 @@ class LabelBatcher:
 
     def __call__(self, batch: Any) -> tuple[Any, list[str], Any]:
         """The labelled batch, the batch's distinct label values, and for each output row the
-        index of its value among them."""
+        index of its value among them (a NumPy array)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        options, plan = self.options, self.plan
-        encoded = pc.dictionary_encode(batch.column(options.column))
+        from derm_onto.arrays import bools, ints, string, to_numpy
+
+        options, codes_of = self.options, self.plan.codes
+        column = batch.column(options.column)
+        if column.null_count:  # a null cell counts as an empty one, as in a CSV
+            column = pc.fill_null(column, string(""))
+        encoded = pc.dictionary_encode(column)
         values = encoded.dictionary.to_pylist()
-        resolved = [plan.resolve(v) for v in values]
-        indices = encoded.indices
-        counts = np.bincount(indices.to_numpy(zero_copy_only=False), minlength=len(values))
+        codes = codes_of.lookup(values, encoded.dictionary)
+        indices = to_numpy(encoded.indices)
+        counts = np.bincount(indices, minlength=len(values))
         if options.unknown == "error":
-            refuse_unknown(self.source, options.column, values, resolved, counts)
-        count_rows(self.report, resolved, counts)
-        if options.unknown == "drop" and any(r.status == "unknown" for r in resolved):
-            keep_value = pa.array([r.status != "unknown" for r in resolved])
-            mask = pc.take(keep_value, indices)
-            batch = batch.filter(mask)
-            indices = pc.take(pa.array(range(len(values)), pa.int32()), indices).filter(mask)
-        new_columns = [a.take(indices) for a in _value_columns(plan, resolved)]
+            codes_of.refuse(self.source, options.column, values, codes, counts)
+        codes_of.count(self.report, codes, counts)
+        if options.unknown == "drop":
+            unknown = codes_of.status[codes] == _UNKNOWN
+            if unknown.any():
+                keep = ~unknown[indices]
+                batch = batch.filter(bools(keep))
+                indices = indices[keep]
+        take = ints(indices.astype(np.int32, copy=False))
+        new_columns = [a.take(take) for a in codes_of.columns(codes)]
         old_columns = [batch.column(c) for c in self.kept]
         out = pa.RecordBatch.from_arrays([*old_columns, *new_columns], schema=self.schema)
         self.report.rows_written += out.num_rows
@@ -447,7 +749,7 @@ def label_table(
     import numpy as np
 
     from derm_onto.files import atomic_paths, refuse_overwriting_inputs
-    from derm_onto.tables import TableWriter, check_columns, tracked_batches
+    from derm_onto.tables import TableWriter, check_columns, frozen_heap, tracked_batches
 
     plan = LabelPlan(ontology, options.levels)
     if options.distance_matrix is not None:
@@ -465,6 +767,7 @@ def label_table(
         atomic_paths(targets) as temporaries,
         TableWriter(output, batcher.schema, temporary=temporaries[0]) as writer,
         tracked_batches(source, "labels", columns) as batches,
+        frozen_heap(),
     ):
         for batch in batches:
             out, values, indices = batcher(batch)
@@ -473,9 +776,9 @@ def label_table(
                 mapping = np.array(
                     [distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int32
                 )
-                codes.append(mapping[indices.to_numpy(zero_copy_only=False)])
+                codes.append(mapping[indices])
         report = batcher.report
-        report.distinct_labels = len(plan._cache)
+        report.distinct_labels = len(plan.codes.code)
         temporaries[1].write_bytes(
             (json.dumps(class_maps(plan), indent=2, ensure_ascii=False) + "\n").encode()
         )

@@ -52,7 +52,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from derm_onto.model import KINDS, Kind, Ontology, SynonymType, Term
 from derm_onto.text import bag as _bag
@@ -102,6 +102,9 @@ _SEPARATORS = re.compile(r"[;|]")
 #: (possessives, qualifiers in brackets); such runs take the full path.
 _UNSAFE = frozenset("'`([")
 _SLOW_PAIR = re.compile(r"[;|'`(\[]")
+#: Cells :meth:`Matcher.match_pairs` leaves to :meth:`Matcher.match_cell`: those
+#: ``_SLOW_PAIR`` finds, and those with white space other than single spaces inside.
+_PAIR_LEFT_TO_MATCH_CELL = r"[;|'`(\[\t\n\v\f\r\x1c-\x1f]|  |^ | $"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,22 @@ class Match:
         if self.members:
             return self.members
         return (self.id,) if self.id else ()
+
+
+@dataclass(frozen=True, slots=True)
+class PairMatches:
+    """What :meth:`Matcher.match_pairs` found: ``mask`` (NumPy, one per cell) marks the
+    "name, name" cells both of whose names matched; for those cells in order, ``head`` and
+    ``tail`` index ``names`` (the matches of every name the matcher's ``match_pairs`` has
+    met, in order of first sight), and ``heads`` and ``tails`` (Arrow strings) are the
+    names as written, stripped."""
+
+    mask: Any
+    head: Any
+    tail: Any
+    names: list[Match]
+    heads: Any
+    tails: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +239,13 @@ class Matcher:
         self._first_words: dict[str, set[str]] | None = None
         self._cache: dict[str, Match] = {}
         self._strict_cache: dict[str, Match] = {}
+        self._whole_names: Any = None  # Arrow arrays of the index keys, for match_pairs
+        self._norm_keys: Any = None
+        # the names match_pairs met: numbered, matched, and their keys (Arrow) and flags
+        self._pair_number: dict[str, int] = {}
+        self._pair_matches: list[Match] = []
+        self._pair_keys: Any = None
+        self._pair_matched: Any = None
 
     @staticmethod
     def _add(index: dict[str, dict[str, int]], key: str, term_id: str, strength: int) -> None:
@@ -519,6 +545,101 @@ class Matcher:
         found_a = self._cache.get(a) or self.match(a)
         found_b = self._cache.get(b) or self.match(b)
         return [found_a, found_b] if found_a.id and found_b.id else None
+
+    def match_pairs(self, cells: Any) -> PairMatches:
+        """:meth:`match_cell`'s shortcut for "name, name" cells, over an Arrow string
+        array at once: which cells are two names that both match while the whole does
+        not (for those, :meth:`match_cell` gives ``[match(head), match(tail)]``), with
+        their stripped heads and tails and the matches of the distinct names. Only the
+        distinct names are matched in Python; splitting, folding and the checks of the
+        whole are Arrow kernels.
+
+        >>> import pyarrow as pa
+        >>> from derm_onto.jsonio import load
+        >>> from derm_onto.resources import bundled_ontology_path
+        >>> matcher = Matcher(load(bundled_ontology_path()))
+        >>> pairs = matcher.match_pairs(pa.array(["psoriasis, tinea", "BCC", "tinea, nothing"]))
+        >>> pairs.mask.tolist(), [pairs.names[i].label for i in pairs.head]
+        ([True, False, False], ['psoriasis'])
+        """
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from derm_onto.arrays import bools, ints, string, strings, to_numpy
+
+        n = len(cells)
+        space = string(" ")
+        # as match_cell: one comma, ASCII, none of ; | ' ` ( [; and (left to match_cell)
+        # white space other than single spaces between words, so that the whole folds to
+        # its lower case
+        commas = to_numpy(pc.count_substring(cells, ","))
+        mask = (commas == 1) & to_numpy(pc.string_is_ascii(cells))
+        mask &= ~to_numpy(pc.match_substring_regex(cells, _PAIR_LEFT_TO_MATCH_CELL))
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            nothing = strings([])
+            return PairMatches(np.zeros(n, dtype=bool), rows, rows, [], nothing, nothing)
+        sub = cells.take(ints(rows))
+        flat = pc.list_flatten(pc.split_pattern(sub, ","))
+        heads = pc.ascii_trim_whitespace(flat.take(ints(np.arange(0, 2 * len(rows), 2))))
+        tails = pc.ascii_trim_whitespace(flat.take(ints(np.arange(1, 2 * len(rows), 2))))
+        keep = (to_numpy(pc.binary_length(heads)) > 0) & (to_numpy(pc.binary_length(tails)) > 0)
+        # the whole, folded as match_pair folds it, must be no name nor sentinel
+        folded = pc.ascii_lower(sub)
+        if self._whole_names is None:
+            self._whole_names = strings(sorted(set(self._raw) | self.sentinels))
+            self._norm_keys = strings(sorted(self._norm))
+            self._pair_keys = strings([])
+            self._pair_matched = np.zeros(0, dtype=bool)
+        keep &= ~to_numpy(pc.is_in(folded, value_set=self._whole_names))
+        # the names, numbered and matched once for the matcher's life (with their keys)
+        encoded = pc.dictionary_encode(pa.concat_arrays([heads, tails]))
+        names = encoded.dictionary.to_pylist()
+        number = self._pair_number.get
+        numbers = [number(t) for t in names]
+        new = [t for t, k in zip(names, numbers, strict=True) if k is None]
+        if new:
+            self._add_pair_names(new)
+            numbers = [number(t) for t in names]
+        codes = np.array(numbers, dtype=np.int64)[to_numpy(encoded.indices)]
+        head, tail = codes[: len(rows)], codes[len(rows) :]
+        keys, matches = self._pair_keys, self._pair_matches
+        # nor may the parts' keys joined be a name (the whole, normalised)
+        key_a, key_b = keys.take(ints(head)), keys.take(ints(tail))
+        has_a = to_numpy(pc.binary_length(key_a)) > 0
+        has_b = to_numpy(pc.binary_length(key_b)) > 0
+        joined = pc.if_else(
+            bools(has_a & has_b),
+            pc.binary_join_element_wise(key_a, key_b, space),
+            pc.if_else(bools(has_a), key_a, key_b),
+        )
+        keep &= ~to_numpy(pc.is_in(joined, value_set=self._norm_keys))
+        matched = self._pair_matched
+        keep &= matched[head] & matched[tail]
+        out = np.zeros(n, dtype=bool)
+        out[rows[keep]] = True
+        chosen = ints(np.flatnonzero(keep))
+        return PairMatches(
+            out, head[keep], tail[keep], matches, heads.take(chosen), tails.take(chosen)
+        )
+
+    def _add_pair_names(self, names: Sequence[str]) -> None:
+        """Number new names of "name, name" cells; match them and keep their keys."""
+        import numpy as np
+        import pyarrow as pa
+
+        from derm_onto.arrays import strings
+
+        start = len(self._pair_matches)
+        found = [self._cache.get(t) or self.match(t) for t in names]
+        self._pair_matches += found
+        self._pair_keys = pa.concat_arrays(
+            [self._pair_keys, strings([self._key(t) for t in names])]
+        )
+        flags = np.array([bool(m.id) for m in found], dtype=bool)
+        self._pair_matched = np.concatenate([self._pair_matched, flags])
+        self._pair_number.update(zip(names, range(start, start + len(names)), strict=True))
 
     def _may_match(self, text: str, parts: Sequence[str]) -> bool:
         """False when ``text`` (the comma-separated ``parts``) surely has no strict match.

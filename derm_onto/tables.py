@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -198,8 +200,40 @@ def tracked_batches(
         yield read_batches(path, on_progress=bar.update, columns=columns)
 
 
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """No cyclic garbage collection while a table streams through: the loop makes no
+    reference cycles, but its many small objects (cached matches, per-batch lists) would
+    start collections that scan the whole heap (the ontology, the matcher's index) again
+    and again. The objects that exist before are frozen out of later collections too.
+
+    >>> import gc
+    >>> with frozen_heap():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
 class TableWriter:
-    """Write record batches to CSV, TSV or Parquet atomically (use as a context manager)."""
+    """Write record batches to CSV, TSV or Parquet atomically (use as a context manager).
+
+    Batches are encoded and written by one background thread, in order, while the caller
+    computes the next batch (pyarrow's writers release the GIL); at most two batches wait.
+    An error of the writer is raised by the next :meth:`write` or on leaving the context.
+    """
 
     def __init__(
         self,
@@ -216,6 +250,9 @@ class TableWriter:
         self.temporary = Path(temporary) if temporary is not None else None
         self._stack = contextlib.ExitStack()
         self._writer: Any = None
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def __enter__(self) -> TableWriter:
         tmp = self.temporary or self._stack.enter_context(atomic_path(self.path))
@@ -231,31 +268,71 @@ class TableWriter:
             sink = self._stack.enter_context(pa.output_stream(str(tmp), compression=compression))
             options = pa_csv.WriteOptions(delimiter="\t" if self.format == "tsv" else ",")
             self._writer = pa_csv.CSVWriter(sink, self.schema, write_options=options)
+        self._thread = threading.Thread(target=self._drain, name="derm-onto-writer", daemon=True)
+        self._thread.start()
         return self
 
-    def write(self, batch: Any) -> None:
-        """Append one record batch."""
-        self._writer.write(batch)
+    def _drain(self) -> None:
+        while True:
+            batch = self._queue.get()
+            if batch is None:
+                return
+            if self._error is None:
+                try:
+                    self._writer.write(batch)
+                except BaseException as exc:  # raised again in the caller's thread
+                    self._error = exc
 
-    def __exit__(self, *exc_info: object) -> None:
+    def write(self, batch: Any) -> None:
+        """Append one record batch (written in the background)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(batch)
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
         try:
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join()
+                self._thread = None
+            if exc_type is None and self._error is not None:
+                raise self._error
             if self._writer is not None:
                 self._writer.close()
-        finally:
-            self._stack.__exit__(*exc_info)  # type: ignore[arg-type]
+        except BaseException as error:  # the temporary file is discarded, not renamed
+            if not self._stack.__exit__(type(error), error, error.__traceback__):
+                raise
+            return
+        self._stack.__exit__(exc_type, exc, traceback)
+
+
+class _Silent:
+    """What :func:`progress` gives when stderr is no terminal: a bar that shows nothing."""
+
+    def update(self, n: float = 1) -> None:
+        """Count ``n`` more units (nowhere)."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def __enter__(self) -> _Silent:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
 
 
 def progress(total: int | None = None, unit: str = "rows", desc: str = "") -> Any:
-    """A tqdm progress bar on a terminal (stderr); silent when stderr is piped."""
+    """A tqdm progress bar on a terminal (stderr); silent when stderr is piped (then tqdm,
+    its import and its monitor thread, are spared).
+
+    >>> with progress(10, desc="demo") as bar:  # doctest output goes to no terminal
+    ...     bar.update(10)
+    """
     import sys
 
+    if not sys.stderr.isatty():
+        return _Silent()
     from tqdm import tqdm
 
-    return tqdm(
-        total=total,
-        unit=unit,
-        unit_scale=True,
-        desc=desc,
-        leave=False,
-        disable=not sys.stderr.isatty(),
-    )
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, leave=False)

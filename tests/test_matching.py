@@ -538,3 +538,42 @@ def test_issue16_exact_names_never_build_the_loose_indexes() -> None:
     for text in ("Kaposi's sarcomas", "carcinoma, basal cell", "psoriasiss vulgaris", "xyzzy"):
         assert lazy.match(text) == eager.match(text)
     assert "_loose" in vars(lazy)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(
+                lambda a, sep, b: f"{a}{sep}{b}",
+                st.sampled_from(sorted({n for c in BUNDLED.conditions for n in c.names})),
+                st.sampled_from([", ", ",", " , ", ",  ", ",\t", ", ,"]),
+                st.sampled_from(sorted({n for c in BUNDLED.conditions for n in c.names})),
+            ),
+            st.text(alphabet="ab ,;'(\t\x1fé", max_size=10),
+            st.just("no definitive diagnosis, x"),
+        ),
+        max_size=25,
+    )
+)
+def test_match_pairs_marks_only_cells_match_cell_reads_as_two_matched_names(cells) -> None:
+    import pyarrow as pa
+
+    matcher = bundled_matcher()
+    pairs = matcher.match_pairs(pa.array(cells, pa.string()))
+    assert len(pairs.mask) == len(cells)
+    chosen = [c for c, m in zip(cells, pairs.mask, strict=True) if m]
+    for k, cell in enumerate(chosen):
+        head, tail = pairs.names[pairs.head[k]], pairs.names[pairs.tail[k]]
+        assert matcher.match_cell(cell) == [head, tail]
+        assert (pairs.heads[k].as_py(), pairs.tails[k].as_py()) == (head.input, tail.input)
+    # and every cell match_cell reads through its "name, name" shortcut is found
+    for cell, marked in zip(cells, pairs.mask, strict=True):
+        plain = cell.isascii() and " ".join(cell.split()) == cell
+        if not marked and plain and cell.count(",") == 1 and not any(c in cell for c in ";|'`(["):
+            assert matcher._match_pair(cell) is None, cell
+
+
+@functools.cache
+def bundled_matcher() -> Matcher:
+    return Matcher(BUNDLED)
