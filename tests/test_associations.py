@@ -700,3 +700,37 @@ def test_issue12_export_and_query_with_evidence(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert any(r["status"] == "supported" and r["source"] for r in rows)
+
+
+def test_concept_aug_names_the_characteristic_concepts_first() -> None:
+    """Among supported concepts, the one the condition shows far more often than other
+    images do (lift) comes before a ubiquitous one seen more often (erythema)."""
+    from derm_onto.associations.text import ConceptEvidence
+    from derm_onto.matching import resolve_term
+
+    onto = load(bundled_ontology_path())
+    bcc = resolve_term(onto, "basal cell carcinoma")
+
+    def record(concept: str, confidence: float, lift: float, q: float = 0.001) -> dict:
+        feature = resolve_term(onto, concept, "concepts")
+        return {
+            "condition": bcc,
+            "feature": feature,
+            "confidence": confidence,
+            "lift": lift,
+            "q_value": q,
+        }
+
+    document = {
+        "associations": [
+            record("erythema", 0.95, 1.1),
+            record("arborizing vessels", 0.5, 17.0),
+            record("papule", 0.6, 1.3),
+            record("ulcer", 0.9, 9.0, q=0.2),  # not significant: never named
+        ]
+    }
+    evidence = ConceptEvidence(onto, document)
+    assert evidence.prompt_name(bcc) == (
+        "basal cell carcinoma, with arborizing vessels, papule and erythema"
+    )
+    assert ConceptEvidence(onto, document, k=1).labels(bcc) == ["arborizing vessels"]

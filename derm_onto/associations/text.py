@@ -4,7 +4,9 @@
 
 A condition's *most supported concepts* are those whose association with it is significant
 (BH q < ``alpha``) and present in at least ``min_confidence`` of its images, ranked by
-confidence, then lift; a concept is skipped when one of its descendants also qualifies (no
+lift (how much more often the condition shows it than the other images do: the
+characteristic ones first, "arborizing vessels" before "erythema" for basal cell carcinoma),
+then confidence; a concept is skipped when one of its descendants also qualifies (no
 "pigment network" beside "atypical pigment network"); artifacts never count.
 Everything is computed once per condition when :class:`ConceptEvidence` is built, so a
 row is a dictionary lookup.
@@ -80,7 +82,7 @@ class ConceptEvidence:
             if r["q_value"] >= alpha or r["confidence"] < min_confidence:
                 continue
             slot = best.setdefault(r["condition"], {})
-            score = (r["confidence"], r["lift"])
+            score = (r["lift"], r["confidence"])
             slot[r["feature"]] = max(score, slot.get(r["feature"], score))
         self.concepts: dict[str, tuple[str, ...]] = {}
         for condition, scores in best.items():
