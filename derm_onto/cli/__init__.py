@@ -49,15 +49,17 @@ class _Group(click.Group):
         return found.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The command list from :data:`COMMANDS`' summaries, shortened as click shortens
-        a help text, without importing a single command module."""
-        from click.utils import make_default_short_help
-
+        """The command list from :data:`COMMANDS`' summaries, shortened by click itself
+        (a bare command carrying the summary as its help), without importing a single
+        command module."""
         names = self.list_commands(ctx)
         if not names:
             return
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = [(name, make_default_short_help(COMMANDS[name].summary, limit)) for name in names]
+        rows = [
+            (name, click.Command(name, help=COMMANDS[name].summary).get_short_help_str(limit))
+            for name in names
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
