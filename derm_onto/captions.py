@@ -432,27 +432,32 @@ class CaptionBatcher:
 
     def _subcaptions(self, caption: Any) -> tuple[Any, list[Any], Any]:
         """The refined caption split into sentences: their count, the first eight, and for
-        each row how many there are (for the masks)."""
+        each row how many there are (for the masks). Each distinct caption of the batch is
+        split once (a caption is often shared by many rows)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         from derm_onto.arrays import ints, string, strings, to_numpy
 
+        encoded = pc.dictionary_encode(caption)
+        distinct = encoded.dictionary
+        row = to_numpy(encoded.indices)
         sentences = pc.split_pattern_regex(
-            pc.utf8_rtrim(pc.utf8_trim_whitespace(caption), "."), pattern=r"\.\s+"
+            pc.utf8_rtrim(pc.utf8_trim_whitespace(distinct), "."), pattern=r"\.\s+"
         )
         lengths = to_numpy(pc.list_value_length(sentences))
-        lengths = np.where(to_numpy(pc.equal(caption, string(""))), 0, lengths)
+        lengths = np.where(to_numpy(pc.equal(distinct, string(""))), 0, lengths)
         flat = pc.list_flatten(sentences)
         offsets = to_numpy(sentences.offsets)[:-1].astype(np.int64)
-        # one empty string past the sentences: a row without an i-th sentence takes it
+        # one empty string past the sentences: a caption without an i-th sentence takes it
         padded = pa.concat_arrays([flat, strings([""])])
         past = len(flat)
         subs = [
-            padded.take(ints(np.where(lengths > i, offsets + i, past)))
+            padded.take(ints(np.where(lengths > i, offsets + i, past))).take(encoded.indices)
             for i in range(N_SUBCAPTIONS)
         ]
+        lengths = lengths[row]
         count = np.minimum(lengths, N_SUBCAPTIONS)
         return self.digits.take(ints(count)), subs, lengths
 
