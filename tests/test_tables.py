@@ -135,3 +135,50 @@ def test_no_batch_writes_an_empty_table(tmp_path) -> None:
         pass
     back = pq.read_table(tmp_path / "t.parquet")
     assert back.schema == schema and back.num_rows == 0
+
+
+def test_read_ahead_raises_the_error_after_the_items_before_it() -> None:
+    from derm_onto.tables import read_ahead
+
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("row 3 is malformed")
+
+    seen = []
+    with pytest.raises(ValueError, match="row 3"):
+        for item in read_ahead(items()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+
+def test_read_ahead_closed_early_stops_and_closes_its_source() -> None:
+    import threading
+
+    from derm_onto.tables import read_ahead
+
+    closed = threading.Event()
+
+    def items():
+        try:
+            yield from range(1000)
+        finally:
+            closed.set()
+
+    ahead = read_ahead(items(), depth=2)
+    assert next(ahead) == 0
+    ahead.close()
+    assert closed.is_set()
+    assert not any(t.name == "derm-onto-reader" for t in threading.enumerate())
+
+
+def test_malformed_csv_read_ahead_is_a_one_line_error(tmp_path) -> None:
+    from derm_onto.errors import DermOntoError
+    from derm_onto.tables import tracked_batches
+
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n" + "x\n" * 3)
+    with (
+        pytest.raises(DermOntoError, match="malformed"),
+        tracked_batches(tmp_path / "bad.csv", "t", ahead=True) as batches,
+    ):
+        list(batches)
