@@ -613,7 +613,7 @@ def caption_table(
     nothing = string("")
     with (
         TableWriter(output, batcher.schema, wire_schema=batcher.wire_schema) as writer,
-        tracked_batches(source, "captions", columns, ahead=True) as batches,
+        tracked_batches(source, "captions", columns) as batches,
         frozen_heap(),
     ):
         for batch in batches:

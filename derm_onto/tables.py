@@ -18,7 +18,7 @@ import contextlib
 import os
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -183,86 +183,21 @@ def progress_total(path: str | os.PathLike[str]) -> tuple[int, str]:
 
 @contextlib.contextmanager
 def tracked_batches(
-    path: str | os.PathLike[str],
-    desc: str,
-    columns: list[str] | None = None,
-    *,
-    ahead: bool = False,
+    path: str | os.PathLike[str], desc: str, columns: list[str] | None = None
 ) -> Iterator[Iterator[Any]]:
     """:func:`read_batches` with a progress bar (total and ETA) on a terminal; ``columns``
-    (from :func:`check_columns`) spares reading the header again; with ``ahead``, batches
-    are read by a background thread (:func:`read_ahead`).
+    (from :func:`check_columns`) spares reading the header again.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "in.csv").write_text("a\\n1\\n2\\n")
-    >>> with tracked_batches(folder / "in.csv", "demo", ahead=True) as batches:
+    >>> with tracked_batches(folder / "in.csv", "demo") as batches:
     ...     sum(b.num_rows for b in batches)
     2
     """
     total, unit = progress_total(path)
     with progress(total=total, unit=unit, desc=desc) as bar:
-        batches = read_batches(path, on_progress=bar.update, columns=columns)
-        if not ahead:
-            yield batches
-            return
-        ahead_batches = read_ahead(batches)
-        try:
-            yield ahead_batches
-        finally:
-            ahead_batches.close()
-
-
-_DONE = object()
-
-
-def read_ahead(items: Iterator[Any], depth: int = 2) -> Generator[Any, None, None]:
-    """The items of ``items``, in order, produced by a background thread up to ``depth``
-    ahead of the caller: a CSV batch is parsed (pyarrow releases the GIL) while the caller
-    works on the previous one. An error of ``items`` is raised in the caller at its place;
-    closing the result early stops the thread and closes ``items``.
-
-    >>> list(read_ahead(iter(range(5))))
-    [0, 1, 2, 3, 4]
-    """
-    slots: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(entry: tuple[Any, BaseException | None]) -> bool:
-        while not stop.is_set():
-            try:
-                slots.put(entry, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-            put((_DONE, None))
-        except BaseException as exc:  # raised again in the caller's thread
-            put((_DONE, exc))
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    thread = threading.Thread(target=produce, name="derm-onto-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = slots.get()
-            if item is _DONE:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+        yield read_batches(path, on_progress=bar.update, columns=columns)
 
 
 @contextlib.contextmanager
