@@ -14,6 +14,8 @@ go through Arrow buffers only, so a run never pays for pandas.
 >>> import pyarrow.compute as pc
 >>> to_numpy(pc.equal(strings(["x", "y"]), string("x"))).tolist()
 [True, False]
+>>> decoded(dictionary(np.array([1, 1, 0]), strings(["a", "b"]))).to_pylist()
+['b', 'b', 'a']
 """
 
 from __future__ import annotations
@@ -74,6 +76,38 @@ def bools(values: Any) -> Array:
 
     packed = np.packbits(np.asarray(values, dtype=bool), bitorder="little")
     return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(packed)])
+
+
+def dictionary(indices: Any, values: Array) -> Array:
+    """A dictionary array (``int32`` indices) of NumPy integer ``indices`` into ``values``:
+    row ``i`` holds ``values[indices[i]]``. Its dictionary holds each value once (a
+    Parquet writer takes such a dictionary as it is, and re-encodes every row otherwise).
+
+    >>> import numpy as np
+    >>> array = dictionary(np.array([2, 0, 1]), strings(["a", "b", "a"]))
+    >>> array.dictionary.to_pylist(), array.indices.to_pylist()
+    (['a', 'b'], [0, 0, 1])
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    indices = np.asarray(indices)
+    unique = pc.dictionary_encode(values)
+    if len(unique.dictionary) < len(values):
+        indices = to_numpy(unique.indices)[indices]
+        values = unique.dictionary
+    positions = ints(indices.astype(np.int32, copy=False))
+    return pa.DictionaryArray.from_arrays(positions, values)
+
+
+def decoded(array: Array) -> Array:
+    """The values of a dictionary array, row by row (any other array as it is)."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.DictionaryArray):
+        return array.dictionary.take(array.indices)
+    return array
 
 
 def to_numpy(array: Array) -> Any:

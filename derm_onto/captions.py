@@ -273,13 +273,14 @@ class _PerValue:
         self.tables = [strings([]), strings([])]
         self.filled = np.zeros(0, dtype=bool)
 
-    def rows(self, encoded: Any) -> Any:
-        """For each row of a dictionary-encoded column, its value's number times the
-        number of texts per value (NumPy int64): add ``j`` for the value's ``j``-th text."""
+    def numbers(self, encoded: Any) -> Any:
+        """For each value of a dictionary-encoded column's dictionary, its number times
+        the number of texts per value (NumPy int64): add ``j`` for the value's ``j``-th
+        text. Texts are made for the values not seen before."""
         import numpy as np
         import pyarrow as pa
 
-        from derm_onto.arrays import strings, to_numpy
+        from derm_onto.arrays import strings
 
         values = encoded.dictionary.to_pylist()
         get = self.code.get
@@ -299,14 +300,14 @@ class _PerValue:
             for offset, value in enumerate(new):
                 self.code[value] = start + offset
             codes = [get(v) for v in values]
-        number = np.array(codes, dtype=np.int64) * self.width
-        return number[to_numpy(encoded.indices)]
+        return np.array(codes, dtype=np.int64) * self.width
 
-    def take(self, table: int, index: Any) -> Any:
-        """Table ``table``'s texts at ``index`` (from :meth:`rows`)."""
-        from derm_onto.arrays import ints
+    def texts(self, table: int, picks: Any, index: Any) -> Any:
+        """Table ``table``'s texts at ``picks`` (a batch's dictionary), for each row the
+        one at ``index`` in it: a dictionary array."""
+        from derm_onto.arrays import dictionary, ints
 
-        return self.tables[table].take(ints(index))
+        return dictionary(index, self.tables[table].take(ints(picks)))
 
 
 #: The columns ``captions`` adds, in order.
@@ -323,6 +324,8 @@ ADDED_COLUMNS = (
     "knowledge_masks",
 )
 META_COLUMNS = ("age", "gender", "body_location", "symptoms")
+#: the added columns :meth:`CaptionBatcher.encode` gives as plain strings (one text per row)
+DENSE_COLUMNS = ("augmented_caption", INFERRED_COLUMN)
 
 
 class CaptionBatcher:
@@ -349,6 +352,21 @@ class CaptionBatcher:
         )
         added = [*ADDED_COLUMNS, *((INFERRED_COLUMN,) if options.infer_concepts_from else ())]
         self.schema = pa.schema([*fields, *((c, pa.string()) for c in added)])
+        #: :meth:`encode`'s schema: the added columns but two are dictionary-encoded strings
+        self.wire_schema = pa.schema(
+            [
+                *fields,
+                *(
+                    (
+                        c,
+                        pa.string()
+                        if c in DENSE_COLUMNS
+                        else pa.dictionary(pa.int32(), pa.string()),
+                    )
+                    for c in added
+                ),
+            ]
+        )
         self.evidence: Any = None
         if options.infer_concepts_from:
             from derm_onto.associations.evidence import read
@@ -387,15 +405,30 @@ class CaptionBatcher:
             return pc.fill_null(column, string("")) if column.null_count else column
         return strings([""] * batch.num_rows)
 
-    def _ontology_captions(self, labels: Any, n: int) -> tuple[Any, Any]:
+    def _pick(self, table: _PerValue, encoded: Any, variants: int) -> tuple[Any, Any]:
+        """Where the rows of a dictionary-encoded column find their texts in ``table``:
+        ``picks``, the table's rows the batch uses (for each distinct value, its
+        ``variants`` texts), and for each row its position in ``picks``: its value's one
+        text, or with ``variants`` > 1 a seeded pick among its value's texts."""
+        from derm_onto.arrays import to_numpy
+
+        number = table.numbers(encoded)
+        index = to_numpy(encoded.indices)
+        if variants == 1:
+            return number, index
+        import numpy as np
+
+        picks = (number[:, None] + np.arange(variants)).ravel()
+        n = len(index)
+        return picks, index.astype(np.int64) * variants + self.rng.integers(0, variants, n)
+
+    def _ontology_captions(self, labels: Any) -> tuple[Any, Any]:
         """Per distinct label, the variants the style draws from (the derm1m one, or the
-        natural ones); a row takes its label's derm1m caption or a seeded natural one.
-        Also, per row, whether its caption is not empty."""
+        natural ones); a row takes its label's derm1m caption or a seeded natural one (a
+        dictionary array). Also, per row, whether its caption is not empty."""
         natural = self.options.style == "natural"
-        index = self._labels.rows(labels)
-        if natural:  # a seeded pick among the label's natural variants
-            index = index + self.rng.integers(0, len(NATURAL_SINGLE), n)
-        return self._labels.take(0, index), self._labels.filled[index]
+        picks, index = self._pick(self._labels, labels, len(NATURAL_SINGLE) if natural else 1)
+        return self._labels.texts(0, picks, index), self._labels.filled[picks][index]
 
     def _ontology_texts(self, value: str) -> list[str]:
         variants = self.plan.ontology_variants(value)
@@ -408,16 +441,19 @@ class CaptionBatcher:
         return [self.plan.concept_caption(value, self.options.style, j) for j in range(k)]
 
     def _concept_captions(self, batch: Any) -> tuple[Any, Any, Any]:
-        """The concept caption of each row, the augmented caption's concept sentence, and
-        whether the row's concept caption is not empty."""
+        """The concept caption of each row, the augmented caption's concept sentence
+        (dictionary arrays), and whether the row's concept caption is not empty."""
         import pyarrow.compute as pc
 
         concepts = pc.dictionary_encode(self._column(batch, self.options.concept_column))
-        index = self._concepts.rows(concepts)
-        if self.options.style == "natural":
-            index = index + self.rng.integers(0, len(NATURAL_CONCEPTS), batch.num_rows)
+        natural = self.options.style == "natural"
         table = self._concepts
-        return table.take(0, index), table.take(1, index), table.filled[index]
+        picks, index = self._pick(table, concepts, len(NATURAL_CONCEPTS) if natural else 1)
+        return (
+            table.texts(0, picks, index),
+            table.texts(1, picks, index),
+            table.filled[picks][index],
+        )
 
     def _metadata_captions(self, batch: Any) -> Any:
         """One caption per distinct combination of age, gender, sites and symptoms."""
@@ -428,54 +464,61 @@ class CaptionBatcher:
         joined = pc.binary_join_element_wise(
             *[self._column(batch, c) for c in META_COLUMNS], string("\x1f")
         )
-        return self._metadata.take(0, self._metadata.rows(pc.dictionary_encode(joined)))
+        return self._metadata.texts(0, *self._pick(self._metadata, pc.dictionary_encode(joined), 1))
 
-    def _subcaptions(self, caption: Any) -> tuple[Any, list[Any], Any]:
-        """The refined caption split into sentences: their count, the first eight, and for
-        each row how many there are (for the masks)."""
+    def _subcaptions(self, caption: Any) -> tuple[list[Any], Any]:
+        """The refined caption split into sentences: the first eight (dictionary arrays
+        over the batch's distinct captions), and for each row how many there are. Each
+        distinct caption of the batch is split once (a caption is often shared by many
+        rows)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from derm_onto.arrays import ints, string, strings, to_numpy
+        from derm_onto.arrays import dictionary, ints, string, strings, to_numpy
 
+        encoded = pc.dictionary_encode(caption)
+        distinct = encoded.dictionary
+        row = to_numpy(encoded.indices)
         sentences = pc.split_pattern_regex(
-            pc.utf8_rtrim(pc.utf8_trim_whitespace(caption), "."), pattern=r"\.\s+"
+            pc.utf8_rtrim(pc.utf8_trim_whitespace(distinct), "."), pattern=r"\.\s+"
         )
         lengths = to_numpy(pc.list_value_length(sentences))
-        lengths = np.where(to_numpy(pc.equal(caption, string(""))), 0, lengths)
+        lengths = np.where(to_numpy(pc.equal(distinct, string(""))), 0, lengths)
         flat = pc.list_flatten(sentences)
         offsets = to_numpy(sentences.offsets)[:-1].astype(np.int64)
-        # one empty string past the sentences: a row without an i-th sentence takes it
+        # one empty string past the sentences: a caption without an i-th sentence takes it
         padded = pa.concat_arrays([flat, strings([""])])
         past = len(flat)
         subs = [
-            padded.take(ints(np.where(lengths > i, offsets + i, past)))
+            dictionary(row, padded.take(ints(np.where(lengths > i, offsets + i, past))))
             for i in range(N_SUBCAPTIONS)
         ]
-        count = np.minimum(lengths, N_SUBCAPTIONS)
-        return self.digits.take(ints(count)), subs, lengths
+        return subs, lengths[row]
 
-    def __call__(self, batch: Any) -> Any:
-        """The batch with the caption columns added (all rows, empty captions included)."""
+    def encode(self, batch: Any) -> Any:
+        """The batch with the caption columns added, as :attr:`wire_schema` says: most
+        added columns are dictionary arrays over the batch's distinct texts (what a
+        Parquet writer stores without hashing every row again; ``__call__`` decodes them).
+        """
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from derm_onto.arrays import ints, string
+        from derm_onto.arrays import decoded, dictionary, string
 
         labels = pc.dictionary_encode(self._column(batch, self.options.label_column))
-        ontology_caption, has_ontology = self._ontology_captions(labels, batch.num_rows)
+        ontology_caption, has_ontology = self._ontology_captions(labels)
         concept_caption, concept_sentence, has_concepts = self._concept_captions(batch)
         metadata_caption = self._metadata_captions(batch)
         caption = self._column(batch, self.options.caption_column)
         augmented = pc.binary_join_element_wise(
-            caption, ontology_caption, concept_sentence, string("")
+            caption, decoded(ontology_caption), decoded(concept_sentence), string("")
         )
-        sub_count, subs, lengths = self._subcaptions(caption)
+        subs, lengths = self._subcaptions(caption)
         count = np.minimum(lengths, N_SUBCAPTIONS)
         code = (lengths > 0) * 4 + has_ontology * 2 + has_concepts
-        inferred = [self._inferred_captions(labels, concept_caption)] if self.evidence else []
+        inferred = [self._inferred_captions(labels, has_concepts)] if self.evidence else []
         return pa.RecordBatch.from_arrays(
             [
                 *batch.columns,
@@ -483,29 +526,37 @@ class CaptionBatcher:
                 concept_caption,
                 metadata_caption,
                 augmented,
-                sub_count,
+                dictionary(count, self.digits),
                 *subs,
-                self.masks.take(ints(count)),
-                self.knowledge.take(ints(code.astype(np.int64))),
+                dictionary(count, self.masks),
+                dictionary(code, self.knowledge),
                 *inferred,
             ],
-            schema=self.schema,
+            schema=self.wire_schema,
         )
 
-    def _inferred_captions(self, labels: Any, concept_caption: Any) -> Any:
+    def __call__(self, batch: Any) -> Any:
+        """The batch with the caption columns added (all rows, empty captions included)."""
+        import pyarrow as pa
+
+        from derm_onto.arrays import decoded
+
+        out = self.encode(batch)
+        return pa.RecordBatch.from_arrays([decoded(c) for c in out.columns], schema=self.schema)
+
+    def _inferred_captions(self, labels: Any, has_concepts: Any) -> Any:
         """Per distinct label, the evidence's concepts for its conditions; only on rows
-        whose own concept caption is empty."""
+        whose own concept caption is empty (``has_concepts`` false)."""
         import pyarrow.compute as pc
 
-        from derm_onto.arrays import string, strings
+        from derm_onto.arrays import bools, string, strings
 
         texts = [
             self.evidence.inferred_caption(self.plan.labels.resolve(value).ids)
             for value in labels.dictionary.to_pylist()
         ]
         inferred = strings(texts).take(labels.indices)
-        empty = string("")
-        return pc.if_else(pc.equal(concept_caption, empty), inferred, empty)
+        return pc.if_else(bools(has_concepts), string(""), inferred)
 
 
 def caption_arrow(ontology: Ontology, table: Any, options: CaptionOptions | None = None) -> Any:
@@ -547,7 +598,7 @@ def caption_table(
     """
     import pyarrow.compute as pc
 
-    from derm_onto.arrays import string
+    from derm_onto.arrays import bools, string, to_numpy
     from derm_onto.files import refuse_overwriting_inputs
     from derm_onto.tables import TableWriter, check_columns, frozen_heap, tracked_batches
 
@@ -561,18 +612,20 @@ def caption_table(
     rows_read = rows_written = empty_rows = 0
     nothing = string("")
     with (
-        TableWriter(output, batcher.schema) as writer,
+        TableWriter(output, batcher.schema, wire_schema=batcher.wire_schema) as writer,
         tracked_batches(source, "captions", columns) as batches,
         frozen_heap(),
     ):
         for batch in batches:
-            out = batcher(batch)
-            empty = pc.equal(out.column("ontology_caption"), nothing)
-            n_empty = int(pc.sum(empty).as_py() or 0)
+            out = batcher.encode(batch)
+            ontology_caption = out.column("ontology_caption")  # a dictionary array
+            empty_text = to_numpy(pc.equal(ontology_caption.dictionary, nothing))
+            empty = empty_text[to_numpy(ontology_caption.indices)]
+            n_empty = int(empty.sum())
             empty_rows += n_empty
             rows_read += batch.num_rows
             if options.drop_empty and n_empty:
-                out = out.filter(pc.invert(empty))
+                out = out.filter(bools(~empty))
             writer.write(out)
             rows_written += out.num_rows
     return CaptionReport(rows_read, rows_written, empty_rows, options.drop_empty, missing)

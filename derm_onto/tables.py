@@ -227,12 +227,32 @@ def frozen_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
+#: the largest dictionary (in bytes) a Parquet column is given as it is: Parquet's default
+#: dictionary page limit, beyond which its writer turns to plain encoding anyway
+DICTIONARY_PAGE = 1 << 20
+
+
 class TableWriter:
     """Write record batches to CSV, TSV or Parquet atomically (use as a context manager).
 
     Batches are encoded and written by one background thread, in order, while the caller
     computes the next batch (pyarrow's writers release the GIL); at most two batches wait.
     An error of the writer is raised by the next :meth:`write` or on leaving the context.
+
+    A batch may hold dictionary arrays where ``schema`` has their value type (declare them
+    in ``wire_schema``): the file holds ``schema``'s types, and the same values. Parquet
+    takes the dictionaries as they are when the first batch's fit a dictionary page (no
+    hashing of every row again); CSV, and Parquet for larger ones, get the decoded values.
+
+    >>> import tempfile, pathlib, pyarrow as pa, pyarrow.parquet as pq
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> column = pa.DictionaryArray.from_arrays(pa.array([1, 0, 1], pa.int32()), ["x", "y"])
+    >>> batch = pa.record_batch({"a": column})
+    >>> schema = pa.schema([("a", pa.string())])
+    >>> with TableWriter(path, schema, wire_schema=batch.schema) as writer:
+    ...     writer.write(batch)
+    >>> pq.read_table(path).to_pydict()
+    {'a': ['y', 'x', 'y']}
     """
 
     def __init__(
@@ -241,13 +261,21 @@ class TableWriter:
         schema: Any,
         *,
         temporary: str | os.PathLike[str] | None = None,
+        wire_schema: Any = None,
     ) -> None:
         """Write ``path``; with ``temporary`` (a path from :func:`~derm_onto.files.atomic_paths`
-        that the caller renames), write that file directly in ``path``'s format."""
+        that the caller renames), write that file directly in ``path``'s format.
+        ``wire_schema``: the schema of the batches given to :meth:`write`, when some of
+        their columns are dictionary arrays of ``schema``'s types."""
         self.path = Path(path)
         self.format = table_format(self.path)
         self.schema = schema
+        self.wire_schema = schema if wire_schema is None else wire_schema
+        _check_wire_schema(schema, self.wire_schema)
+        #: the schema of the batches the file writer takes (set when it opens)
+        self._file_schema: Any = None
         self.temporary = Path(temporary) if temporary is not None else None
+        self._tmp: Path | None = None
         self._stack = contextlib.ExitStack()
         self._writer: Any = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
@@ -255,22 +283,51 @@ class TableWriter:
         self._error: BaseException | None = None
 
     def __enter__(self) -> TableWriter:
-        tmp = self.temporary or self._stack.enter_context(atomic_path(self.path))
-        if self.format == "parquet":
-            import pyarrow.parquet as pq
-
-            self._writer = pq.ParquetWriter(str(tmp), self.schema, compression="zstd")
-        else:
+        self._tmp = self.temporary or self._stack.enter_context(atomic_path(self.path))
+        if self.format != "parquet":
             import pyarrow as pa
             from pyarrow import csv as pa_csv
 
             compression = "gzip" if self.path.name.lower().endswith(".gz") else None
-            sink = self._stack.enter_context(pa.output_stream(str(tmp), compression=compression))
+            sink = self._stack.enter_context(
+                pa.output_stream(str(self._tmp), compression=compression)
+            )
             options = pa_csv.WriteOptions(delimiter="\t" if self.format == "tsv" else ",")
             self._writer = pa_csv.CSVWriter(sink, self.schema, write_options=options)
+            self._file_schema = self.schema
+        elif self.wire_schema.equals(self.schema):
+            self._open_parquet(self.schema)
         self._thread = threading.Thread(target=self._drain, name="derm-onto-writer", daemon=True)
         self._thread.start()
         return self
+
+    def _open_parquet(self, file_schema: Any) -> None:
+        """Open the Parquet writer for batches of ``file_schema``; the file's stored Arrow
+        schema is ``schema`` (what readers give back)."""
+        import pyarrow.parquet as pq
+
+        plain = file_schema.equals(self.schema)
+        self._writer = pq.ParquetWriter(
+            str(self._tmp), file_schema, compression="zstd", store_schema=plain
+        )
+        if not plain:  # the key and encoding Arrow itself stores its schema with
+            import base64
+
+            serialized = base64.b64encode(self.schema.serialize().to_pybytes())
+            self._writer.add_key_value_metadata({"ARROW:schema": serialized})
+        self._file_schema = file_schema
+
+    def _parquet_schema(self, batch: Any) -> Any:
+        """The first batch's dictionary columns stay dictionaries if they fit a page."""
+        import pyarrow as pa
+
+        fields = []
+        for field, wire, column in zip(self.schema, self.wire_schema, batch.columns, strict=True):
+            small = isinstance(column, pa.DictionaryArray) and (
+                column.dictionary.nbytes <= DICTIONARY_PAGE
+            )
+            fields.append(wire if pa.types.is_dictionary(wire.type) and small else field)
+        return pa.schema(fields, metadata=self.schema.metadata)
 
     def _drain(self) -> None:
         while True:
@@ -279,7 +336,7 @@ class TableWriter:
                 return
             if self._error is None:
                 try:
-                    self._writer.write(batch)
+                    self._writer.write(_conform(batch, self._file_schema))
                 except BaseException as exc:  # raised again in the caller's thread
                     self._error = exc
 
@@ -287,6 +344,8 @@ class TableWriter:
         """Append one record batch (written in the background)."""
         if self._error is not None:
             raise self._error
+        if self._writer is None:
+            self._open_parquet(self._parquet_schema(batch))
         self._queue.put(batch)
 
     def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
@@ -297,6 +356,8 @@ class TableWriter:
                 self._thread = None
             if exc_type is None and self._error is not None:
                 raise self._error
+            if self._writer is None and exc_type is None:  # no batch: an empty table
+                self._open_parquet(self.schema)
             if self._writer is not None:
                 self._writer.close()
         except BaseException as error:  # the temporary file is discarded, not renamed
@@ -304,6 +365,36 @@ class TableWriter:
                 raise
             return
         self._stack.__exit__(exc_type, exc, traceback)
+
+
+def _check_wire_schema(schema: Any, wire: Any) -> None:
+    """``wire`` has ``schema``'s fields, some of them as dictionaries of the same type."""
+    import pyarrow as pa
+
+    if wire.names != schema.names:
+        raise ValueError(f"wire schema columns {wire.names} differ from {schema.names}")
+    for field, other in zip(schema, wire, strict=True):
+        kind = other.type.value_type if pa.types.is_dictionary(other.type) else other.type
+        if kind != field.type:
+            raise ValueError(f"column {field.name!r}: {other.type} does not hold {field.type}")
+
+
+def _conform(batch: Any, schema: Any) -> Any:
+    """``batch`` with each column of ``schema``'s type: dictionary arrays decoded, or
+    plain ones dictionary-encoded (a batch not of record-batch type is left to fail)."""
+    import pyarrow as pa
+
+    if not isinstance(batch, pa.RecordBatch) or batch.schema.equals(schema):
+        return batch
+    columns = []
+    for column, field in zip(batch.columns, schema, strict=True):
+        if column.type != field.type:
+            if pa.types.is_dictionary(field.type):
+                column = column.dictionary_encode().cast(field.type)
+            else:
+                column = column.dictionary.take(column.indices)
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 class _Silent:

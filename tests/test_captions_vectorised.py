@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from derm_onto.captions import CaptionBatcher, CaptionOptions, CaptionPlan
@@ -79,3 +79,29 @@ def test_a_null_cell_captions_as_an_empty_one() -> None:
     out = batcher(table.to_batches()[0])
     assert out.column("ontology_caption").to_pylist()[1] == ""
     assert out.column("sub_captions").to_pylist() == ["2", "0"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(tables(), st.sampled_from(["derm1m", "natural"]), st.booleans())
+def test_written_files_hold_the_batcher_rows(tmp_path_factory, table, style, drop_empty) -> None:
+    """``caption_table`` writes dictionary-encoded batches (``encode``): the CSV and
+    Parquet files read back as the plain batcher's rows, every column a string."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from derm_onto.captions import caption_table
+    from derm_onto.tables import read_batches
+
+    assume("disease_label" in table.column_names)
+    folder = tmp_path_factory.mktemp("c")
+    table = table.append_column("n", pa.array([str(i) for i in range(table.num_rows)]))
+    pq.write_table(table, folder / "in.parquet")
+    options = CaptionOptions(style=style, drop_empty=drop_empty)
+    expected = CaptionBatcher(plan(), options, table.schema)(table.to_batches()[0])
+    if drop_empty:
+        expected = expected.filter(pc.not_equal(expected.column("ontology_caption"), ""))
+    for name in ("out.parquet", "out.csv"):
+        caption_table(plan().ontology, folder / "in.parquet", folder / name, options)
+        back = [row for batch in read_batches(folder / name) for row in batch.to_pylist()]
+        assert back == expected.to_pylist()
+    assert pq.read_table(folder / "out.parquet").schema == expected.schema
