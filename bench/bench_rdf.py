@@ -85,11 +85,12 @@ def bench(name: str, onto: Any, repeat: int, formats: list[str], check: bool) ->
         )
         if fmt == "ttl":
             turtle = data
-    from derm_onto.rdf.formats import no_gc, to_oxigraph_triples
+    from derm_onto.heap import paused_collection
+    from derm_onto.rdf.formats import to_oxigraph_triples
     from derm_onto.rdf.write import model_triples
 
     def via_terms() -> Any:
-        with no_gc():
+        with paused_collection():
             return to_oxigraph_triples(model_triples(onto))
 
     terms_s, _ = best(via_terms, repeat)

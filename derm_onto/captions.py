@@ -600,7 +600,8 @@ def caption_table(
 
     from derm_onto.arrays import bools, string, to_numpy
     from derm_onto.files import refuse_overwriting_inputs
-    from derm_onto.tables import TableWriter, check_columns, frozen_heap, tracked_batches
+    from derm_onto.heap import paused_collection
+    from derm_onto.tables import TableWriter, check_columns, tracked_batches
 
     columns = check_columns(
         source, [options.label_column, *options.required], list(ADDED_COLUMNS), "drop it first"
@@ -614,7 +615,7 @@ def caption_table(
     with (
         TableWriter(output, batcher.schema, wire_schema=batcher.wire_schema) as writer,
         tracked_batches(source, "captions", columns) as batches,
-        frozen_heap(),
+        paused_collection(),
     ):
         for batch in batches:
             out = batcher.encode(batch)

@@ -749,7 +749,8 @@ def label_table(
     import numpy as np
 
     from derm_onto.files import atomic_paths, refuse_overwriting_inputs
-    from derm_onto.tables import TableWriter, check_columns, frozen_heap, tracked_batches
+    from derm_onto.heap import paused_collection
+    from derm_onto.tables import TableWriter, check_columns, tracked_batches
 
     plan = LabelPlan(ontology, options.levels)
     if options.distance_matrix is not None:
@@ -767,7 +768,7 @@ def label_table(
         atomic_paths(targets) as temporaries,
         TableWriter(output, batcher.schema, temporary=temporaries[0]) as writer,
         tracked_batches(source, "labels", columns) as batches,
-        frozen_heap(),
+        paused_collection(),
     ):
         for batch in batches:
             out, values, indices = batcher(batch)

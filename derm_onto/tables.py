@@ -200,33 +200,6 @@ def tracked_batches(
         yield read_batches(path, on_progress=bar.update, columns=columns)
 
 
-@contextlib.contextmanager
-def frozen_heap() -> Iterator[None]:
-    """No cyclic garbage collection while a table streams through: the loop makes no
-    reference cycles, but its many small objects (cached matches, per-batch lists) would
-    start collections that scan the whole heap (the ontology, the matcher's index) again
-    and again. The objects that exist before are frozen out of later collections too.
-
-    >>> import gc
-    >>> with frozen_heap():
-    ...     gc.isenabled()
-    False
-    >>> gc.isenabled()
-    True
-    """
-    import gc
-
-    enabled = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.unfreeze()
-
-
 #: the largest dictionary (in bytes) a Parquet column is given as it is: Parquet's default
 #: dictionary page limit, beyond which its writer turns to plain encoding anyway
 DICTIONARY_PAGE = 1 << 20

@@ -16,14 +16,13 @@ True
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, Literal
 
 from derm_onto.errors import DermOntoError
 from derm_onto.formats import ReadOptions, Serializer, find, register
+from derm_onto.heap import paused_collection
 from derm_onto.model import Ontology
 from derm_onto.rdf import safe, serialise
 from derm_onto.rdf.index import TripleIndex
@@ -38,19 +37,6 @@ _PARSERS: dict[str, str] = {"ttl": "turtle", "owl": "xml", "nt": "nt", "jsonld":
 
 
 # -- writers ----------------------------------------------------------------------------
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of acyclic objects (strings,
-    tuples) are made: its passes over them cost a third of an export otherwise."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def to_oxigraph_triples(source: Any) -> list[Any]:
     """An ontology (or an rdflib graph) as pyoxigraph triples, in writing order (blank node
     ids kept), for an Oxigraph store or pyoxigraph's own writers."""
@@ -171,7 +157,7 @@ def export(ontology: Ontology, fmt: str) -> bytes:
 def _writer(write: Callable[[Triples], bytes]) -> Callable[[Ontology], bytes]:
     def writer(ontology: Ontology) -> bytes:
         safe.check_characters(ontology)
-        with no_gc():
+        with paused_collection():
             return write(model_triples(ontology))
 
     return writer
@@ -183,7 +169,7 @@ def serialize(graph: Any, fmt: RdfFormat) -> bytes:
     if fmt not in _WRITERS:
         find(fmt)  # raises UnsupportedFormatError for names nobody knows
         raise DermOntoError(f"{fmt!r} is not an RDF format")
-    with no_gc():
+    with paused_collection():
         return _WRITERS[fmt](serialise.graph_triples(graph))
 
 
@@ -246,7 +232,7 @@ def read_index(
 
     parser = ox.parse(data, format=getattr(ox.RdfFormat, _OX_FORMATS[fmt]))
     try:
-        with no_gc():
+        with paused_collection():
             return TripleIndex.from_oxigraph(parser, namespaces, check_literal)
     except SyntaxError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -262,7 +248,7 @@ def import_rdf(
     for whatever a foreign file held that the model cannot)."""
     options = options or ReadOptions()
     index = read_index(data, fmt, source, options)
-    with no_gc():
+    with paused_collection():
         return from_index(index, default_kind=options.default_kind)
 
 
