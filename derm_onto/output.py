@@ -11,7 +11,11 @@ import csv
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
+
+#: the formats of :func:`write_rows`
+RowFormat = Literal["table", "csv", "tsv", "json"]
+ROW_FORMATS: tuple[RowFormat, ...] = get_args(RowFormat)
 
 
 def write_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str) -> None:

@@ -291,7 +291,11 @@ def test_issue10_remote_timeout_is_a_total_deadline(tiny_path) -> None:
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/sparql", "localhost"])
 def test_issue10_endpoint_must_be_http(runner, tiny_path, url) -> None:
-    for command in (["query", "leaves", "--ontology", str(tiny_path)], ["publish", str(tiny_path)]):
+    for command in (
+        ["query", "leaves", "--ontology", str(tiny_path)],
+        ["publish", str(tiny_path)],
+        ["kg", "query", "images-per-class", "--ontology", str(tiny_path)],
+    ):
         result = runner.invoke(main, [*command, "--endpoint", url])
         assert result.exit_code == 2, result.output
         assert "http" in result.output and "Traceback" not in result.output

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from derm_onto.output import ROW_FORMATS
+
 
 def default_ontology() -> Path:
     from derm_onto.resources import bundled_ontology_path
@@ -65,6 +67,14 @@ def command(
 # Paths are checked by the library, so a folder or a missing file is one line and exit 1
 PATH_TYPE = click.Path(path_type=Path)
 ONTOLOGY_ARGUMENT = click.argument("path", type=PATH_TYPE, required=False)
+ROWS_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(ROW_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format of the rows.",
+)
 TEXT_JSON_FORMAT = click.option(
     "--format",
     "fmt",

@@ -11,10 +11,11 @@ import click
 from derm_onto.cli._common import (
     ONTOLOGY_OPTION,
     PATH_TYPE,
+    ROWS_FORMAT,
     load_ontology,
     parse_levels,
 )
-from derm_onto.cli._endpoint import endpoint_options, parse_params
+from derm_onto.cli._endpoint import endpoint_options, http_url, parse_params
 from derm_onto.kg.build import KgFormat
 from derm_onto.labels import UnknownPolicy
 from derm_onto.sparql import Auth
@@ -209,14 +210,13 @@ def publish(
 @click.argument("query_name")
 @ONTOLOGY_OPTION
 @click.option("--param", "params", multiple=True, help="KEY=VALUE, repeatable.")
-@click.option("--endpoint", required=True, help="SPARQL endpoint holding a published dataset.")
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json"]),
-    default="table",
-    show_default=True,
+    "--endpoint",
+    required=True,
+    callback=http_url,
+    help="SPARQL endpoint holding a published dataset.",
 )
+@ROWS_FORMAT
 @endpoint_options
 def query(
     query_name: str,
@@ -241,13 +241,7 @@ def query(
 
 
 @kg.command("queries")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json"]),
-    default="table",
-    show_default=True,
-)
+@ROWS_FORMAT
 def queries(fmt: str) -> None:
     """List the dataset query library (run them with `derm-onto query --store DIR NAME`)."""
     from derm_onto.kg import dataset_queries

@@ -14,6 +14,7 @@ from derm_onto.cli._common import (
     ONTOLOGY_OPTION,
     OUTPUT_OPTION,
     PATH_TYPE,
+    ROWS_FORMAT,
     TEXT_JSON_FORMAT,
     command,
     default_ontology,
@@ -140,13 +141,7 @@ def subset(
     help="One row per step tried (exact, synonym, normalised, word order, split, fuzzy "
     "with its score, compound) instead of the results.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@ROWS_FORMAT
 def match(
     names: tuple[str, ...],
     name_file: Any,

@@ -10,6 +10,7 @@ from derm_onto.cli._common import (
     ONTOLOGY_ARGUMENT,
     ONTOLOGY_OPTION,
     PATH_TYPE,
+    ROWS_FORMAT,
     command,
     load_ontology,
 )
@@ -31,13 +32,7 @@ from derm_onto.sparql import ENGINES, Auth, Engine
     show_default=True,
     help="Local engine.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json"]),
-    default="table",
-    show_default=True,
-)
+@ROWS_FORMAT
 @click.option("--allow-update", is_flag=True, help="Allow an update query on a remote endpoint.")
 @click.option("--graph", "graph_iri", help="Remote: query this named graph as the default graph.")
 @click.option("--list", "list_queries", is_flag=True, help="List the query library.")
