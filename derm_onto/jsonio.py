@@ -227,6 +227,7 @@ def term_from_dict(kind: Kind, entry: Mapping[str, Any]) -> Term:
             **fields,
             concepts=tuple(entry.get("concepts", ())),
             findings=tuple(entry.get("findings", ())),
+            observed_concepts=tuple(entry.get("observed_concepts", ())),
         )
     if kind == "concepts":
         category = entry.get("category")
@@ -287,6 +288,8 @@ def _term_dict(term: Term) -> dict[str, Any]:
             out["concepts"] = sorted(set(term.concepts))
         if term.findings:
             out["findings"] = sorted(set(term.findings))
+        if term.observed_concepts:
+            out["observed_concepts"] = sorted(set(term.observed_concepts))
     elif isinstance(term, Concept | Finding) and term.category is not None:
         out["category"] = term.category.value
     return out

@@ -98,10 +98,19 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class Condition(Term):
-    """A skin condition or a grouping of conditions (category, group, subgroup)."""
+    """A skin condition or a grouping of conditions (category, group, subgroup).
+
+    ``concepts`` and ``findings`` are *typical*: a textbook's description, true of the
+    condition and inherited by every subclass (OWL ``subClassOf has_feature some X``).
+    ``observed_concepts`` are concepts that annotators mark in a large share of the
+    condition's images in an annotated dataset (the evidence file holds the counts): a
+    statement about the class's images, not about each member, so it is not inherited and
+    claims nothing typical (an annotation, ``has_observed_feature``, in OWL).
+    """
 
     concepts: tuple[str, ...] = ()
     findings: tuple[str, ...] = ()
+    observed_concepts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

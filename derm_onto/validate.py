@@ -15,6 +15,8 @@ undeclared_prefix             error     an id or xref uses a prefix not in ``pre
 invalid_xref                  error     an xref's local part does not fit its scheme
 dangling_reference            error     a parent, concept or finding id that does not exist
 wrong_kind                    error     a reference to an entry of the wrong kind
+typical_and_observed          error     a concept both typical (``concepts``) and observed
+                                        (``observed_concepts``) on one condition
 cycle                         error     the parent links form a cycle (ids named)
 duplicate_label               error     two entries of a kind share a label (case and
                                         spacing ignored)
@@ -311,6 +313,14 @@ def _check_ids(
                 )
 
 
+_REFERENCE_NAMES = {
+    "parents": "parent",
+    "concepts": "concept",
+    "findings": "finding",
+    "observed_concepts": "observed concept",
+}
+
+
 def _check_references(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     kind_of: dict[str, str] = {}
     for entry in entries:
@@ -319,7 +329,21 @@ def _check_references(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
     for entry in entries:
         fields = [("parents", entry.kind)]
         if entry.kind == "conditions":
-            fields += [("concepts", "concepts"), ("findings", "findings")]
+            fields += [
+                ("concepts", "concepts"),
+                ("findings", "findings"),
+                ("observed_concepts", "concepts"),
+            ]
+            typical = {ref for _, ref in entry.strings("concepts")}
+            for i, ref in entry.strings("observed_concepts"):
+                if ref in typical:
+                    yield ValidationFinding(
+                        "error",
+                        "typical_and_observed",
+                        entry.path("observed_concepts", i),
+                        f"{ref} is both a typical and an observed concept of "
+                        f"{entry.describe()}; keep it in one of concepts or observed_concepts",
+                    )
         for field, expected in fields:
             for i, ref in entry.strings(field):
                 actual = kind_of.get(ref)
@@ -328,8 +352,7 @@ def _check_references(entries: Sequence[_Entry]) -> Iterator[ValidationFinding]:
                         "error",
                         "dangling_reference",
                         entry.path(field, i),
-                        f"{field[:-1] if field != 'parents' else 'parent'} {ref} of "
-                        f"{entry.describe()} does not exist",
+                        f"{_REFERENCE_NAMES[field]} {ref} of {entry.describe()} does not exist",
                     )
                 elif actual != expected:
                     yield ValidationFinding(
