@@ -14,11 +14,13 @@ holds:
   into, so its id is never reused;
 * ``sources``: the full citation of every ``ISBN:``/``PMID:`` source used, for readers;
 * ``terms``: per node, the definition and its sources (``definition_xrefs``), extra
-  synonyms, xrefs and typical concepts/findings;
+  synonyms, xrefs, typical concepts/findings and observed concepts (``observed_concepts``:
+  seen in a large share of the condition's images, see :mod:`derm_onto.associations`);
 * ``concepts`` and ``findings``: the full concept vocabulary and finding list.
 * ``evidence_decisions`` (optional): per disease <-> concept/finding link, what the curation
-  decided (``keep``/``remove``/``add``/``reject``) after ``derm-onto associations check``, and
-  why; checked against ``terms``, it changes nothing itself.
+  decided after ``derm-onto associations check``, and why: on the typical link ``keep``/
+  ``remove``/``add``/``reject``, on the observed link ``observe``/``exclude`` (a pair may
+  get one decision of each kind); checked against ``terms``, it changes nothing itself.
 
 A node is named by its id, its exact released name, a released path suffix
 (``"malignant > melanocytic"``) or its current label; a name that fits several nodes is an
@@ -287,12 +289,17 @@ def apply_curation(
         if node_id in annotations:
             raise curator.fail(where, f"{ref!r} annotates {node_id}, annotated already")
         resolved: dict[str, Any] = dict(term)
-        for key, table in (("concepts", concept_ids), ("findings", finding_ids)):
+        for key, table in (
+            ("concepts", concept_ids),
+            ("findings", finding_ids),
+            ("observed_concepts", concept_ids),
+        ):
             ids = []
             for i, name in enumerate(term.get(key, [])):
                 found = table.get(name) or table.get(normalise_label(name))
                 if found is None:
-                    raise curator.fail(f"{where}/{key}/{i}", f"no {key[:-1]} is called {name!r}")
+                    what = "concept" if key == "observed_concepts" else key[:-1]
+                    raise curator.fail(f"{where}/{key}/{i}", f"no {what} is called {name!r}")
                 ids.append(found)
             resolved[key] = ids
         annotations[node_id] = resolved
@@ -319,7 +326,14 @@ def apply_curation(
             "provenance": list(dict.fromkeys(node["provenance"])),
             **{
                 key: extra[key]
-                for key in ("definition", "definition_xrefs", "xrefs", "concepts", "findings")
+                for key in (
+                    "definition",
+                    "definition_xrefs",
+                    "xrefs",
+                    "concepts",
+                    "findings",
+                    "observed_concepts",
+                )
                 if key in extra
             },
         }
@@ -362,10 +376,11 @@ def _check_evidence_decisions(
     """Each evidence decision names a real link and agrees with /terms.
 
     ``keep`` and ``add`` need the link in the condition's concepts or findings, ``remove``
-    (an asserted link taken out) and ``reject`` (a candidate not taken) need it absent; the
-    decisions themselves change nothing. A link is decided once.
+    (an asserted link taken out) and ``reject`` (a candidate not taken) need it absent;
+    ``observe`` needs it in the condition's observed_concepts, ``exclude`` absent from
+    them. The decisions themselves change nothing. A link is decided once per relation.
     """
-    decided: set[tuple[str, str]] = set()
+    decided: set[tuple[str, str, bool]] = set()
     for i, decision in enumerate(decisions):
         where = pointer("evidence_decisions", i)
         node_id = curator.resolve(decision["condition"], f"{where}/condition")
@@ -381,12 +396,15 @@ def _check_evidence_decisions(
         if feature is None:
             raise curator.fail(f"{where}/feature", f"no concept or finding is called {name!r}")
         term = annotations.get(node_id, {})
-        linked = feature in (*term.get("concepts", ()), *term.get("findings", ()))
-        if (node_id, feature) in decided:
+        on_observed = decision["decision"] in ("observe", "exclude")
+        keys = ("observed_concepts",) if on_observed else ("concepts", "findings")
+        linked = any(feature in term.get(key, ()) for key in keys)
+        if (node_id, feature, on_observed) in decided:
             raise curator.fail(where, f"{decision['condition']!r} -> {name!r} is decided twice")
-        decided.add((node_id, feature))
-        if linked != (decision["decision"] in ("keep", "add")):
+        decided.add((node_id, feature, on_observed))
+        if linked != (decision["decision"] in ("keep", "add", "observe")):
             state = "still links" if linked else "does not link"
+            state += " (observed_concepts)" if on_observed else ""
             raise curator.fail(
                 where,
                 f"decision {decision['decision']!r} but /terms {state} "

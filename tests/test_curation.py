@@ -306,6 +306,52 @@ def test_evidence_decisions_must_agree_with_the_terms(faithful, linked, decision
             apply_curation(faithful, data)
 
 
+@pytest.mark.parametrize(
+    ("observed", "decision", "ok"),
+    [
+        (["vesicle"], "observe", True),
+        ([], "observe", False),
+        ([], "exclude", True),
+        (["vesicle"], "exclude", False),
+    ],
+)
+def test_observed_decisions_must_agree_with_observed_concepts(
+    faithful, observed, decision, ok
+) -> None:
+    data = curation(
+        terms={"Psoriasis": {"concepts": ["plaque"], "observed_concepts": observed}},
+        concepts=[PLAQUE, VESICLE],
+        evidence_decisions=[_decision(decision, "vesicle")],
+    )
+    if ok:
+        onto = apply_curation(faithful, data)
+        psoriasis = next(t for t in onto.conditions if t.label.lower() == "psoriasis")
+        assert psoriasis.observed_concepts == tuple(
+            t["id"] for t in (PLAQUE, VESICLE) if t["label"] in observed
+        )
+        assert psoriasis.concepts == (PLAQUE["id"],)
+    else:
+        with pytest.raises(CurationError, match=r"/evidence_decisions/0: decision .*observed"):
+            apply_curation(faithful, data)
+
+
+def test_a_pair_gets_one_decision_per_relation(faithful) -> None:
+    """Rejected as typical and observed in the images is the common case; two decisions on
+    one relation is an error."""
+    terms = {"Psoriasis": {"observed_concepts": ["plaque"]}}
+    both = [_decision("reject"), _decision("observe")]
+    onto = apply_curation(
+        faithful, curation(terms=terms, concepts=[PLAQUE], evidence_decisions=both)
+    )
+    assert next(t for t in onto.conditions if t.label.lower() == "psoriasis").observed_concepts
+    twice = [_decision("observe"), _decision("observe")]
+    with pytest.raises(CurationError, match=r"/evidence_decisions/1: .*decided twice"):
+        apply_curation(faithful, curation(terms=terms, concepts=[PLAQUE], evidence_decisions=twice))
+    unknown = {"Psoriasis": {"observed_concepts": ["sparkle"]}}
+    with pytest.raises(CurationError, match=r"/terms/Psoriasis/observed_concepts/0: no concept"):
+        apply_curation(faithful, curation(terms=unknown, concepts=[PLAQUE]))
+
+
 def test_a_link_is_decided_once(faithful) -> None:
     data = curation(
         terms={"Psoriasis": {"concepts": ["plaque"]}},
@@ -361,9 +407,10 @@ def test_bundled_evidence_decisions_cover_the_mined_contradictions() -> None:
 
     onto = load(bundled_ontology_path())
     data = json.loads(data_dir("ontology").joinpath(DERM1M_CURATION).read_text("utf-8"))
-    decided = {
+    decided = {  # the decisions on typical links
         (normalise_label(d["condition"]), normalise_label(d["feature"])): d["decision"]
         for d in data["evidence_decisions"]
+        if d["decision"] not in ("observe", "exclude")
     }
     report = evidence.check(onto, evidence.read(evidence.default_path()))
     contradicted = [
@@ -375,6 +422,7 @@ def test_bundled_evidence_decisions_cover_the_mined_contradictions() -> None:
     asserted = {
         (normalise_label(onto.term(x.condition).label), normalise_label(onto.term(x.feature).label))
         for x in report.links
+        if x.relation == "typical"
     }
     removed = {pair for pair, d in decided.items() if d in ("remove", "reject")}
     assert removed and not removed & asserted  # a removed or rejected link is not asserted

@@ -46,6 +46,9 @@ from derm_onto.errors import DermOntoError
 from derm_onto.model import Concept, ConceptCategory, Ontology
 
 LinkStatus = Literal["supported", "contradicted", "weak", "no_data"]
+#: ``typical``: ``Condition.concepts``/``.findings`` (inherited); ``observed``:
+#: ``Condition.observed_concepts`` (a statement about the condition's images, not inherited)
+Relation = Literal["typical", "observed"]
 SCHEMA = "associations.schema.json"
 #: The evidence file beside the bundled ontology.
 DEFAULT_FILE = "derm1m.associations.json"
@@ -173,6 +176,7 @@ class LinkReport:
     evidence: list[Evidence] = field(default_factory=list)
     #: a candidate: why the placement rule does not propose it ("" when it does)
     note: str = ""
+    relation: Relation = "typical"
 
     def best(self) -> Evidence | None:
         """The evidence row with the highest confidence (ties: most images)."""
@@ -249,8 +253,29 @@ class EvidenceIndex:
 
 
 def asserted_links(ontology: Ontology) -> list[tuple[str, str]]:
-    """Every asserted (condition, concept|finding) pair, sorted."""
+    """Every asserted typical (condition, concept|finding) pair, sorted."""
     return sorted((c.id, f) for c in ontology.conditions for f in (*c.concepts, *c.findings))
+
+
+def observed_links(ontology: Ontology) -> list[tuple[str, str]]:
+    """Every (condition, concept) pair of ``observed_concepts``, sorted."""
+    return sorted((c.id, f) for c in ontology.conditions for f in c.observed_concepts)
+
+
+def is_frequent(row: Mapping[str, Any], min_images: int, options: CheckOptions) -> bool:
+    """Whether one evidence record makes its pair a candidate: seen in >= 40%
+    (``candidate_confidence``) of >= ``min_images`` images, and either enriched (BH q <
+    ``alpha``) or common beyond doubt (lower Wilson bound >= ``candidate_ci_low``).
+
+    >>> r = {"n_images": 30, "confidence": 0.5, "q_value": 0.2, "ci_low": 0.33}
+    >>> is_frequent(r, 10, CheckOptions()), is_frequent({**r, "n_images": 9}, 10, CheckOptions())
+    (True, False)
+    """
+    return bool(
+        row["n_images"] >= min_images
+        and row["confidence"] >= options.candidate_confidence
+        and (row["q_value"] < options.alpha or row["ci_low"] >= options.candidate_ci_low)
+    )
 
 
 def _implied(ontology: Ontology, graph: Any) -> set[tuple[str, str]]:
@@ -335,11 +360,26 @@ def verdict(evidence: Iterable[Evidence], options: CheckOptions) -> LinkStatus:
 
 @dataclass
 class CheckReport:
-    """Asserted links with verdicts, candidate links, and summary figures."""
+    """Asserted links with verdicts (typical, then observed), candidate links, and summary
+    figures. ``frequent`` holds every pair (artifacts apart) that meets the candidate rule
+    (:func:`is_frequent`), linked or not; ``implied`` every pair a typical link implies."""
 
     links: list[LinkReport]
     candidates: list[LinkReport]
     summary: dict[str, Any]
+    frequent: frozenset[tuple[str, str]] = frozenset()
+    implied: frozenset[tuple[str, str]] = frozenset()
+
+    def observed_policy(
+        self, ontology: Ontology, excluded: Iterable[tuple[str, str]] = ()
+    ) -> set[tuple[str, str]]:
+        """The observed links the evidence calls for: every frequent (condition, concept)
+        pair that no typical link implies, apart from those the curation ``excluded``.
+        Findings (sites, symptoms) are left out: how often a site is photographed says how
+        the data were sampled. Unlike a typical link, an observed one is a statement about
+        the condition's own images, so a group gets it only when its images show it."""
+        concepts = {t.id for t in ontology.concepts}
+        return {k for k in self.frequent if k[1] in concepts} - self.implied - set(excluded)
 
     def as_dict(self, ontology: Ontology) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -351,6 +391,7 @@ class CheckReport:
                 "condition_label": ontology.term(link.condition).label,
                 "feature": link.feature,
                 "feature_label": ontology.term(link.feature).label,
+                "relation": link.relation,
                 "status": link.status,
                 "note": link.note,
                 "evidence": [e.__dict__ for e in link.evidence],
@@ -374,15 +415,23 @@ def check(
     options = options or CheckOptions()
     index = EvidenceIndex(document, options.level)
     graph = hierarchy.build_graph(ontology)
-    tested = with_depletion(
-        [
-            LinkReport(c, f, "no_data", index.evidence(c, f))
-            for c, f in asserted_links(ontology)
-            if c in ontology and f in ontology
-        ]
+    links: list[LinkReport] = []
+    # one multiple-testing family per relation: observed links do not move typical verdicts
+    families: tuple[tuple[Relation, list[tuple[str, str]]], ...] = (
+        ("typical", asserted_links(ontology)),
+        ("observed", observed_links(ontology)),
     )
-    links = [dataclasses.replace(x, status=verdict(x.evidence, options)) for x in tested]
+    for relation, pairs in families:
+        tested = with_depletion(
+            [
+                LinkReport(c, f, "no_data", index.evidence(c, f), relation=relation)
+                for c, f in pairs
+                if c in ontology and f in ontology
+            ]
+        )
+        links += [dataclasses.replace(x, status=verdict(x.evidence, options)) for x in tested]
     implied = _implied(ontology, graph)
+    observed = set(observed_links(ontology))
     artifacts = {
         t.id
         for t in ontology.concepts
@@ -390,20 +439,19 @@ def check(
     }
     candidates: list[LinkReport] = []
     depths = hierarchy.depth(graph)
+    found: set[tuple[str, str]] = set()
     for (c, f), rows in sorted(index.records.items()):
-        if (c, f) in implied or f in artifacts or c not in ontology or f not in ontology:
+        if f in artifacts or c not in ontology or f not in ontology:
             continue
-        good = [
-            r
-            for r in rows
-            if r["confidence"] >= options.candidate_confidence
-            and (r["q_value"] < options.alpha or r["ci_low"] >= options.candidate_ci_low)
-        ]
-        if good:
-            note = placement(ontology, graph, index, c, f, options, depths)
-            candidates.append(LinkReport(c, f, "supported", index.evidence(c, f), note))
+        if not any(is_frequent(r, index.min_images, options) for r in rows):
+            continue
+        found.add((c, f))
+        if (c, f) in implied or (c, f) in observed:
+            continue
+        note = placement(ontology, graph, index, c, f, options, depths)
+        candidates.append(LinkReport(c, f, "supported", index.evidence(c, f), note))
     summary = _summary(ontology, index, links, candidates, options)
-    return CheckReport(links, candidates, summary)
+    return CheckReport(links, candidates, summary, frozenset(found), frozenset(implied))
 
 
 def _rate(index: EvidenceIndex, condition: str, feature: str) -> float | None:
@@ -486,11 +534,14 @@ def quality(
     *,
     graph: Any = None,
     conditions: set[str] | None = None,
+    observed: Iterable[tuple[str, str]] = (),
 ) -> dict[str, Any]:
-    """The issue's quality measures of a set of direct links on concepts, against an
-    evidence document: recall = share of the (condition, concept) pairs seen in >= 40%
-    (``candidate_confidence``) of the condition's images, in some source with >= the
-    minimum images, that are linked on the condition or inherited from an ancestor;
+    """The issue's quality measures of a set of direct typical links (and ``observed``
+    links) on concepts, against an evidence document: recall = share of the (condition,
+    concept) pairs seen in >= 40% (``candidate_confidence``) of the condition's images, in
+    some source with >= the minimum images, that are linked on the condition, inherited
+    from an ancestor's typical link, or observed on the condition itself (observed links
+    are not inherited);
     precision = share of linked pairs (inherited included) with data whose concept some
     source shows in >= 10% (``support_confidence``) of the condition's images. Conditions
     are every node with images, groups included (a group's images are its descendants'), or
@@ -511,7 +562,9 @@ def quality(
     def kept(key: tuple[str, str]) -> bool:
         return key[1] in concept_ids and (conditions is None or key[0] in conditions)
 
-    linked = {k for k in implied_links(graph, direct) if kept(k)}
+    typical = {k for k in implied_links(graph, direct) if kept(k)}
+    seen = {k for k in observed if kept(k)}
+    linked = typical | seen
     frequent = {
         key
         for key, rows in index.records.items()
@@ -537,6 +590,7 @@ def quality(
     found = len(frequent & linked)
     return {
         "linked_concept_pairs": len(linked),
+        "observed_concept_pairs": len(seen - typical),
         "linked_with_data": len(with_data),
         "precision_ge_10pct": round(good / len(with_data), 4) if with_data else None,
         "frequent_pairs_ge_40pct": len(frequent),
@@ -562,9 +616,11 @@ def _summary(
     from derm_onto import hierarchy
 
     graph = hierarchy.build_graph(ontology)
-    status = Counter(x.status for x in links)
-    direct = {(x.condition, x.feature) for x in links}
-    contradicted = {(x.condition, x.feature) for x in links if x.status == "contradicted"}
+    typical = [x for x in links if x.relation == "typical"]
+    status = Counter(x.status for x in typical)
+    direct = {(x.condition, x.feature) for x in typical}
+    observed = {(x.condition, x.feature) for x in links if x.relation == "observed"}
+    contradicted = {(x.condition, x.feature) for x in typical if x.status == "contradicted"}
     added = {(x.condition, x.feature) for x in candidates}
     proposed = {(x.condition, x.feature) for x in candidates if not x.note}
     after = (direct - contradicted) | added
@@ -575,19 +631,27 @@ def _summary(
         "after_removing_contradicted_and_adding_proposed": (direct - contradicted) | proposed,
     }
     out: dict[str, Any] = {
-        "asserted": len(links),
+        "asserted": len(typical),
         "supported": status.get("supported", 0),
         "contradicted": status.get("contradicted", 0),
         "weak": status.get("weak", 0),
         "no_data": status.get("no_data", 0),
         "candidates": len(candidates),
         "proposed": len(proposed),
+        "observed": len(observed),
+        "observed_supported": sum(
+            1 for x in links if x.relation == "observed" and x.status == "supported"
+        ),
     }
     for name, linked in sets.items():
         out[name] = quality(ontology, index, linked, options, graph=graph)
         out[name]["diseases"] = quality(
             ontology, index, linked, options, graph=graph, conditions=diseases
         )
+    out["with_observed"] = quality(ontology, index, direct, options, graph=graph, observed=observed)
+    out["with_observed"]["diseases"] = quality(
+        ontology, index, direct, options, graph=graph, conditions=diseases, observed=observed
+    )
     return out
 
 
@@ -639,10 +703,12 @@ def format_report(ontology: Ontology, report: CheckReport) -> str:
     out = [
         f"asserted links: {s['asserted']} (supported {s['supported']}, contradicted "
         f"{s['contradicted']}, weak {s['weak']}, no data {s['no_data']}); "
-        f"candidates: {s['candidates']} (proposed by the placement rule: {s['proposed']})\n"
+        f"candidates: {s['candidates']} (proposed by the placement rule: {s['proposed']}); "
+        f"observed links: {s['observed']} (supported {s['observed_supported']})\n"
     ]
     for name in (
         "before",
+        "with_observed",
         "after_removing_contradicted_and_adding_candidates",
         "after_removing_contradicted_and_adding_proposed",
     ):

@@ -38,7 +38,9 @@ GROUP_KEYS: dict[str, str] = {
     "pad_ufes_20": "patient_id",
 }
 DEFAULT_SALT = "derm-onto holdout 1"
-SETS = ("before", "rule", "curated", "shipped")
+#: The curation's evidence decisions: on typical links, then on observed ones.
+DECISIONS = ("keep", "remove", "add", "reject", "observe", "exclude")
+SETS = ("before", "rule", "curated", "curated_observed", "shipped", "shipped_observed")
 
 
 def salts(n: int) -> list[str]:
@@ -126,7 +128,7 @@ def decided_links(
     from derm_onto.errors import DermOntoError
     from derm_onto.matching import resolve_term
 
-    out: dict[str, set[tuple[str, str]]] = {k: set() for k in ("keep", "remove", "add", "reject")}
+    out: dict[str, set[tuple[str, str]]] = {k: set() for k in DECISIONS}
     for i, d in enumerate(decisions):
         try:
             condition = resolve_term(ontology, d["condition"])
@@ -146,12 +148,14 @@ def decided_links(
 
 
 def _without(ontology: Ontology, links: set[tuple[str, str]]) -> Ontology:
-    """The ontology with only ``links`` as its conditions' concepts and findings."""
+    """The ontology with only ``links`` as its conditions' concepts and findings, and no
+    observed links."""
     conditions = tuple(
         dataclasses.replace(
             c,
             concepts=tuple(f for f in c.concepts if (c.id, f) in links),
             findings=tuple(f for f in c.findings if (c.id, f) in links),
+            observed_concepts=(),
         )
         for c in ontology.conditions
     )
@@ -175,9 +179,14 @@ def evaluate(
     * ``rule``: every candidate the placement rule proposes, nothing else;
     * ``curated``: the curation's decisions applied as a policy to the candidates of
       ``decide_on``: a candidate it adds is taken, one it rejects is not, any other follows
-      the rule (a decision on a pair that is no candidate on ``decide_on`` does nothing).
+      the rule (a decision on a pair that is no candidate on ``decide_on`` does nothing);
+    * ``curated_observed``: ``curated`` plus the observed links ``decide_on`` calls for
+      (:meth:`~derm_onto.associations.evidence.CheckReport.observed_policy`: frequent
+      concepts no curated typical link implies, apart from those the curation excludes).
 
-    :func:`~derm_onto.associations.evidence.quality` of each result is measured on
+    The shipped links are measured alone (``shipped``) and with the shipped observed links
+    (``shipped_observed``). :func:`~derm_onto.associations.evidence.quality` of each result
+    is measured on
     ``measure_on`` (``*_held_out``) and on ``decide_on`` (``*_in_sample``), for every
     condition and for the diseases only (:func:`~derm_onto.associations.evidence.
     disease_nodes`), beside the links before and the shipped (asserted) links; the shipped
@@ -190,6 +199,8 @@ def evaluate(
         asserted_links,
         check,
         disease_nodes,
+        implied_links,
+        observed_links,
         quality,
     )
 
@@ -205,6 +216,17 @@ def evaluate(
     proposed = {(x.condition, x.feature) for x in report.candidates if not x.note}
     curated = ((proposed - decided["reject"]) | decided["add"]) & candidates
     graph = hierarchy.build_graph(ontology)
+    curated_typical = (before - contradicted) | curated
+    concepts = {t.id for t in ontology.concepts}
+    observed = (
+        {k for k in report.frequent if k[1] in concepts}
+        - implied_links(graph, curated_typical)
+        - decided["exclude"]
+    )
+    observe_sets = {
+        "curated_observed": observed,
+        "shipped_observed": set(observed_links(ontology)),
+    }
     diseases = disease_nodes(ontology, graph, options)
     indexes = {
         "held_out": EvidenceIndex(measure_on, options.level),
@@ -219,14 +241,17 @@ def evaluate(
     sets = {
         "before": before,
         "rule": (before - contradicted) | proposed,
-        "curated": (before - contradicted) | curated,
+        "curated": curated_typical,
+        "curated_observed": curated_typical,
         "shipped": shipped,
+        "shipped_observed": shipped,
     }
     for name, links in sets.items():
+        seen = observe_sets.get(name, set())
         for where, index in indexes.items():
-            m = quality(ontology, index, links, options, graph=graph)
+            m = quality(ontology, index, links, options, graph=graph, observed=seen)
             m["diseases"] = quality(
-                ontology, index, links, options, graph=graph, conditions=diseases
+                ontology, index, links, options, graph=graph, conditions=diseases, observed=seen
             )
             out[f"{name}_{where}"] = m
     return out
@@ -243,7 +268,7 @@ def format_holdout(result: Mapping[str, Any]) -> str:
         f"proposed {result['proposed']}, taken by the curation "
         f"{result['taken_by_the_curation']}\n"
     ]
-    for name in ("before", "rule", "curated", "shipped"):
+    for name in SETS:
         for where in ("held_out", "in_sample"):
             out.append(f"  {name} ({where}): {format_quality(result[f'{name}_{where}'])}\n")
     return "".join(out)

@@ -171,4 +171,65 @@ def check(
         raise click.exceptions.Exit(1)
 
 
+@associations.command()
+@click.option(
+    "--curation",
+    "curation_path",
+    type=PATH_TYPE,
+    default=None,
+    help="Curation file to update (default: the bundled ontology/derm1m.curation.json).",
+)
+@click.option(
+    "--evidence",
+    "evidence_path",
+    type=PATH_TYPE,
+    default=None,
+    help="Evidence file (default: the bundled ontology/derm1m.associations.json).",
+)
+@ONTOLOGY_OPTION
+@click.option(
+    "-o",
+    "--output",
+    type=PATH_TYPE,
+    required=True,
+    help="Curation file to write (written atomically; may be the --curation file itself).",
+)
+def observe(
+    curation_path: Path | None,
+    evidence_path: Path | None,
+    ontology_path: Path | None,
+    output: Path,
+) -> None:
+    """Set a curation's observed links to those the evidence calls for.
+
+    An observed link says annotators mark a concept in >= 40% of a condition's images
+    (enriched, or common beyond doubt) where no typical link implies it. Each gets an
+    `observe` decision with its counts; `exclude` decisions keep a pair out. Rebuild the
+    ontology from the curation afterwards (`derm-onto import derm1m`).
+    """
+    from derm_onto.associations import evidence
+    from derm_onto.associations.observe import dumps_curation
+    from derm_onto.associations.observe import observe as run
+    from derm_onto.curation import load_curation
+    from derm_onto.files import atomic_write
+    from derm_onto.resources import DERM1M_CURATION, data_dir
+
+    onto = load_ontology(ontology_path)
+    curation = load_curation(
+        curation_path or Path(str(data_dir("ontology").joinpath(DERM1M_CURATION)))
+    )
+    document = evidence.read(evidence_path or evidence.default_path())
+    result = run(curation, onto, document)
+    with atomic_write(output) as handle:
+        handle.write(dumps_curation(result.curation))
+    for verb, pairs in (("added", result.added), ("dropped", result.dropped)):
+        for c, f in pairs:
+            click.echo(f"{verb}: {onto.term(c).label} -> {onto.term(f).label}", err=True)
+    click.echo(
+        f"observed links: {len(result.added)} added, {len(result.dropped)} dropped, "
+        f"{len(result.kept)} kept -> {output}",
+        err=True,
+    )
+
+
 COMMANDS: tuple[click.Command, ...] = (associations,)
