@@ -24,12 +24,20 @@ from tests import ids
 OBSOLETE = "TINY:0000099"
 
 
+#: observed concepts added by ``enrich`` (one concept observed on two conditions)
+OBSERVED = {ids.MELANOMA: (ids.PAPULE,), ids.NEVUS: (ids.PAPULE, ids.SCALE)}
+
+
 def enrich(onto: Ontology) -> Ontology:
-    """The tiny ontology plus definition sources and an obsolete term."""
+    """The tiny ontology plus definition sources, observed concepts and an obsolete term."""
     conditions = [
-        dataclasses.replace(c, definition_xrefs=("PMID:12345", "ICD10CM:L40.9"))
-        if c.id == ids.PSORIASIS
-        else c
+        dataclasses.replace(
+            c,
+            definition_xrefs=("PMID:12345", "ICD10CM:L40.9")
+            if c.id == ids.PSORIASIS
+            else c.definition_xrefs,
+            observed_concepts=OBSERVED.get(c.id, c.observed_concepts),
+        )
         for c in onto.conditions
     ]
     conditions.append(
@@ -56,6 +64,7 @@ def counts(onto: Ontology) -> dict[str, int]:
         "definition_xrefs": sum(len(set(t.definition_xrefs)) for t in terms),
         "parents": sum(len(set(t.parents)) for t in terms),
         "obsolete": sum(t.obsolete for t in terms),
+        "observed": sum(len(set(c.observed_concepts)) for c in onto.conditions),
     }
 
 
@@ -95,7 +104,14 @@ def test_fastobo_counts(exported: Any) -> None:
                 seen["parents"] += 1
             elif name == "IsObsoleteClause" and clause.obsolete:
                 seen["obsolete"] += 1
+            elif name == "PropertyValueClause":
+                value = clause.property_value
+                if str(value.relation) == "dermonto:has_observed_feature":
+                    assert isinstance(value, fastobo.pv.ResourcePropertyValue)  # an id, no text
+                    seen["observed"] += 1
     assert seen == counts(onto)
+    (typedef,) = [f for f in doc if str(f.id) == "dermonto:has_observed_feature"]
+    assert any(type(c).__name__ == "IsMetadataTagClause" and c.metadata_tag for c in typedef)
 
 
 def test_pronto_counts(exported: Any) -> None:
@@ -114,8 +130,17 @@ def test_pronto_counts(exported: Any) -> None:
         "definition_xrefs": sum(len(t.definition.xrefs) for t in terms if t.definition),
         "parents": sum(len(list(t.superclasses(distance=1, with_self=False))) for t in terms),
         "obsolete": sum(t.obsolete for t in terms),
+        "observed": sum(
+            1
+            for t in terms
+            for a in t.annotations
+            if isinstance(a, pronto.ResourcePropertyValue)
+            and a.property == "dermonto:has_observed_feature"
+            and a.resource in parsed
+        ),
     }
     assert seen == counts(onto)
+    assert parsed.get_relationship("dermonto:has_observed_feature").metadata_tag
 
 
 def test_obonet_counts(exported: Any) -> None:
@@ -362,3 +387,18 @@ def test_obo_to_owl_keeps_the_project_iris(rich: Ontology, tmp_path: Path) -> No
         for c in rich.conditions
         for x in (*c.concepts, *c.findings)
     }
+    # observed concepts: annotation assertions with IRI values, never axioms
+    observed_iri = rich.base_iri + "has_observed_feature"
+    values = [
+        (str(c.subject), c.ann.av)
+        for c in (a.component for a in owl.get_axioms())
+        if isinstance(c, model.AnnotationAssertion) and str(c.ann.ap.first) == observed_iri
+    ]
+    assert all(isinstance(v, model.IRI) for _, v in values)
+    observed = {(s, str(v)) for s, v in values}
+    assert observed == {
+        (rich.expand(c.id), rich.expand(x)) for c in rich.conditions for x in c.observed_concepts
+    }
+    assert len(observed) == 3
+    assert observed_iri in {str(p) for p in owl.get_annotation_properties()}
+    assert observed_iri not in {str(p) for p in owl.get_object_properties()}
