@@ -283,15 +283,25 @@ def test_obographs_read_by_pronto_with_equal_counts(exported: Any, tmp_path: Pat
     path.write_bytes(dumps_obographs(onto))
     parsed = pronto.Ontology(str(path))
     terms = list(parsed.terms())
+    observed = onto.base_iri + "has_observed_feature"
+    term_ids = {t.id for t in terms}
     seen = {
         "terms": len(terms),
         "synonyms": sum(len(t.synonyms) for t in terms),
         "xrefs": sum(len(t.xrefs) for t in terms),
         "definitions": sum(t.definition is not None for t in terms),
         "parents": sum(len(list(t.superclasses(distance=1, with_self=False))) for t in terms),
+        "observed": sum(
+            1
+            for t in terms
+            for a in t.annotations
+            if a.property == observed and a.resource in term_ids
+        ),
     }
     want = counts(onto)
     assert seen == {key: want[key] for key in seen}
+    # an annotation of the class, never a relationship (an edge)
+    assert not any(r.id == observed for t in terms for r in t.relationships)
 
 
 def test_obographs_loads_into_oak_datamodel(exported: Any, tmp_path: Path) -> None:
@@ -308,6 +318,21 @@ def test_obographs_loads_into_oak_datamodel(exported: Any, tmp_path: Path) -> No
     assert sum(e.pred == "is_a" for e in graph.edges) == counts(onto)["parents"]
     deprecated = [n for n in classes if n.meta and n.meta.deprecated]
     assert len(deprecated) == counts(onto)["obsolete"]
+    observed = onto.base_iri + "has_observed_feature"
+    properties = {str(n.id): str(n.propertyType) for n in graph.nodes if n.type == "PROPERTY"}
+    assert properties[observed] == "ANNOTATION"
+    assert properties[onto.base_iri + "has_feature"] == "OBJECT"
+    values = [
+        (str(n.id), str(v.val))
+        for n in classes
+        for v in (n.meta.basicPropertyValues if n.meta else [])
+        if v.pred == observed
+    ]
+    assert len(values) == counts(onto)["observed"]
+    assert set(values) == {
+        (onto.expand(c.id), onto.expand(x)) for c in onto.conditions for x in c.observed_concepts
+    }
+    assert not any(e.pred == observed for e in graph.edges)
 
 
 def test_obographs_obsolete_and_definition_sources(rich: Ontology) -> None:
