@@ -198,6 +198,21 @@ def test_observed_concepts_are_annotation_assertions_not_axioms(rich) -> None:
     assert "not inherited by subclasses" in definition
 
 
+def test_observed_assertion_with_evidence_axiom_reads_back(rich) -> None:
+    """Evidence written as an owl:Axiom annotating ``C has_observed_feature X`` (how the
+    associations export annotates an assertion) is no obstacle to reading the file."""
+    evidence = (
+        f"\n[] a owl:Axiom ; owl:annotatedSource {ids.MELANOMA} ;\n"
+        f"    owl:annotatedProperty dermonto:has_observed_feature ;\n"
+        f'    owl:annotatedTarget {ids.PAPULE} ; rdfs:comment "40 of 52 images" .\n'
+    )
+    text = export(rich, "ttl").decode() + evidence
+    back, findings = import_rdf(text.encode(), "ttl")
+    assert len(parse(text.encode(), "ttl")) == len(to_graph(rich)) + 5
+    assert findings == []
+    assert dumps(back) == dumps(rich)
+
+
 @pytest.mark.parametrize(
     ("value", "code"),
     [
