@@ -18,6 +18,7 @@ from derm_onto.jsonio import load
 from derm_onto.model import Condition, Ontology, Synonym, SynonymType
 from derm_onto.obo import dumps_obo
 from derm_onto.obographs import dumps_obographs, to_obographs
+from derm_onto.rdf import vocab
 from derm_onto.resources import bundled_ontology_path
 from tests import ids
 
@@ -112,6 +113,10 @@ def test_fastobo_counts(exported: Any) -> None:
     assert seen == counts(onto)
     (typedef,) = [f for f in doc if str(f.id) == "dermonto:has_observed_feature"]
     assert any(type(c).__name__ == "IsMetadataTagClause" and c.metadata_tag for c in typedef)
+    # the same words as the RDF export's annotation property
+    texts = {type(c).__name__: c for c in typedef}
+    assert texts["NameClause"].name == vocab.HAS_OBSERVED_FEATURE_LABEL
+    assert texts["DefClause"].definition == vocab.HAS_OBSERVED_FEATURE_DEFINITION
 
 
 def test_pronto_counts(exported: Any) -> None:
@@ -223,6 +228,20 @@ def test_oak_simpleobo_counts_and_search(exported: Any) -> None:
     assert {p for p, _ in xrefs} <= {"oio:hasDbXref"}
     is_a = {(s, o) for s, p, o in adapter.relationships(predicates=["rdfs:subClassOf"])}
     assert is_a == {(t.id, p) for t in onto.terms() for p in t.parents}
+    # observed concepts: metadata of the class, never relationships (typical ones are)
+    observed = "dermonto:has_observed_feature"
+    assert observed in entities
+    assert {
+        (c.id, x)
+        for c in onto.conditions
+        for x in adapter.entity_metadata_map(c.id).get(observed, [])
+    } == {(c.id, x) for c in onto.conditions for x in c.observed_concepts}
+    links = {(s, p, o) for s, p, o in adapter.relationships() if p != "rdfs:subClassOf"}
+    assert links == {
+        (c.id, "dermonto:has_feature", x)
+        for c in onto.conditions
+        for x in (*c.concepts, *c.findings)
+    }
 
 
 # -- property test: any text survives --------------------------------------------------
