@@ -275,3 +275,22 @@ def test_generated_links_survive_obo(links) -> None:
     back, findings = read_obo(dumps_obo(onto), "gen.obo", ReadOptions())
     assert _linked(back) == _linked(onto)
     assert findings == []
+
+
+def test_export_obo_then_import_obo_keeps_observed_concepts(
+    runner, tiny_doc, write_json, tmp_path
+) -> None:
+    from . import ids
+
+    for entry in tiny_doc["conditions"]:
+        if entry["id"] == ids.MELANOMA:
+            entry["observed_concepts"] = [ids.PAPULE, ids.SCALE]
+    source = write_json(tiny_doc)
+    obo, back = tmp_path / "tiny.obo", tmp_path / "back.json"
+    assert runner.invoke(main, ["export", str(source), "-o", str(obo)]).exit_code == 0
+    result = runner.invoke(main, ["import", "obo", str(obo), "-o", str(back)])
+    assert result.exit_code == 0, result.output
+    onto = load(back)
+    assert onto.condition(ids.MELANOMA).observed_concepts == (ids.PAPULE, ids.SCALE)
+    assert {c.id for c in onto.concepts} == {c["id"] for c in tiny_doc["concepts"]}
+    assert runner.invoke(main, ["validate", str(back)]).exit_code == 0
