@@ -437,8 +437,10 @@ class _TermWriter:
         if isinstance(term, Condition):
             if term.concepts or term.findings:
                 self._features(term, add)
-            for target in sorted(set(term.observed_concepts)):  # an annotation, no axiom
-                add((self.has_observed_feature, self.iri(target)))
+            if term.observed_concepts:  # annotation assertions, no axiom
+                observed = self.has_observed_feature
+                add_all = pairs.extend
+                add_all((observed, self.iri(t)) for t in sorted(set(term.observed_concepts)))
 
     def axiom(self, node_id: str, source: str, prop: str, target: str) -> list[tuple[str, str]]:
         """An ``owl:Axiom`` annotating the assertion ``source prop target`` (its pairs)."""
