@@ -19,7 +19,10 @@ change                 meaning
 ``synonym_removed``    a synonym disappeared
 ``xref_added``         an xref appeared
 ``xref_removed``       an xref disappeared
-``features_changed``   the typical concepts or findings changed (``field``)
+``features_changed``   the typical concepts or findings, or the observed concepts, changed
+                       (``field``: concepts, findings, observed_concepts); a concept
+                       promoted from observed to typical is two such changes of one term,
+                       listed together
 ``other_changed``      any other field changed (``field``: kind, category, provenance,
                        replaced_by, consider)
 =====================  ======================================================================
@@ -145,7 +148,7 @@ def _term_changes(old: Term, new: Term) -> list[Change]:
 
 #: canonical term fields the specific change kinds above already report
 _REPORTED = {"id", "label", "parents", "synonyms", "definition", "definition_xrefs", "xrefs"}
-_FEATURES = ("concepts", "findings")
+_FEATURES = ("concepts", "findings", "observed_concepts")
 
 
 def _as_value(value: Any) -> Value:
@@ -245,7 +248,7 @@ _TITLES = {
     ChangeKind.SYNONYM_REMOVED: "Removed synonyms",
     ChangeKind.XREF_ADDED: "Added xrefs",
     ChangeKind.XREF_REMOVED: "Removed xrefs",
-    ChangeKind.FEATURES_CHANGED: "Changed typical concepts and findings",
+    ChangeKind.FEATURES_CHANGED: "Changed concepts and findings (typical or observed)",
     ChangeKind.OTHER_CHANGED: "Other changes",
 }
 

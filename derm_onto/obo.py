@@ -20,6 +20,10 @@ provenance                  ``property_value: <base>provenance "..." xsd:string`
 typical concepts, findings  ``relationship: dermonto:has_feature ID`` (a ``[Typedef]``;
                             ``idspace: dermonto <base>``, so OWL tools give it the IRI
                             the RDF export uses)
+observed concepts           ``property_value: dermonto:has_observed_feature ID`` (a
+                            ``[Typedef]`` with ``is_metadata_tag: true``: an annotation
+                            property, so the OBO->OWL translation makes each an
+                            annotation assertion with an IRI value, never an axiom)
 disjoint groups             ``disjoint_from:`` between every pair of a group's members
 obsolete                    ``is_obsolete: true``, ``replaced_by:``, ``consider:``
 ==========================  ===============================================================
@@ -41,7 +45,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from derm_onto.model import KINDS, Concept, Finding, Kind, Ontology, SynonymType, Term
+from derm_onto.model import KINDS, Concept, Condition, Finding, Kind, Ontology, SynonymType, Term
 
 if TYPE_CHECKING:
     import fastobo
@@ -50,6 +54,8 @@ if TYPE_CHECKING:
 ABBREVIATION_TYPE = "OMO:0003000"
 #: The relation that links a condition to its typical concepts and findings.
 HAS_FEATURE = "has_feature"
+#: The annotation property of observed concepts (``derm_onto.rdf.vocab`` has its texts).
+HAS_OBSERVED_FEATURE = "has_observed_feature"
 #: The idspace of the project's own properties (``<base_iri>has_feature``).
 PROPERTY_PREFIX = "dermonto"
 #: ``namespace:`` of each kind of entry.
@@ -80,13 +86,14 @@ def _ident(curie: str) -> Any:
     return fastobo.id.UnprefixedIdent(curie)
 
 
-def _has_feature(ontology: Ontology) -> Any:
-    """``dermonto:has_feature`` (unprefixed ``has_feature`` if the prefix is taken)."""
+def _has_feature(ontology: Ontology, name: str = HAS_FEATURE) -> Any:
+    """``dermonto:has_feature`` (unprefixed ``has_feature`` if the prefix is taken); the
+    same for ``name`` (``has_observed_feature``)."""
     import fastobo
 
     if ontology.prefixes.get(PROPERTY_PREFIX, ontology.base_iri) == ontology.base_iri:
-        return fastobo.id.PrefixedIdent(PROPERTY_PREFIX, HAS_FEATURE)
-    return fastobo.id.UnprefixedIdent(HAS_FEATURE)
+        return fastobo.id.PrefixedIdent(PROPERTY_PREFIX, name)
+    return fastobo.id.UnprefixedIdent(name)
 
 
 def _xrefs(curies: tuple[str, ...]) -> Any:
@@ -168,6 +175,11 @@ def _term_frame(ontology: Ontology, kind: Kind, term: Term, disjoint: set[str]) 
         clauses.append(t.XrefClause(fastobo.xref.Xref(_ident(xref))))
     for name in sorted(set(term.provenance)):
         clauses.append(t.PropertyValueClause(_string(ontology.base_iri + "provenance", name)))
+    if isinstance(term, Condition):
+        observed = _has_feature(ontology, HAS_OBSERVED_FEATURE)
+        for target in sorted(set(term.observed_concepts)):
+            value = fastobo.pv.ResourcePropertyValue(observed, _ident(target))
+            clauses.append(t.PropertyValueClause(value))
     for parent in sorted(set(term.parents)):
         clauses.append(t.IsAClause(_ident(parent)))
     for other in sorted(disjoint):
@@ -184,7 +196,8 @@ def _term_frame(ontology: Ontology, kind: Kind, term: Term, disjoint: set[str]) 
 
 
 def to_obo_doc(ontology: Ontology) -> fastobo.doc.OboDoc:
-    """The ontology as a fastobo document (header, one ``[Term]`` per entry, the typedef).
+    """The ontology as a fastobo document (header, one ``[Term]`` per entry, the two
+    typedefs).
 
     >>> from derm_onto.model import Condition, Ontology
     >>> onto = Ontology(id="demo", title="Demo", base_iri="https://example.org/demo/",
@@ -192,10 +205,12 @@ def to_obo_doc(ontology: Ontology) -> fastobo.doc.OboDoc:
     ...                 conditions=(Condition(id="DEMO:0000001", label="acne"),))
     >>> doc = to_obo_doc(onto)
     >>> [str(frame.id) for frame in doc]
-    ['DEMO:0000001', 'dermonto:has_feature']
+    ['DEMO:0000001', 'dermonto:has_feature', 'dermonto:has_observed_feature']
     """
     import fastobo
     from fastobo import typedef as td
+
+    from derm_onto.rdf.vocab import HAS_OBSERVED_FEATURE_DEFINITION, HAS_OBSERVED_FEATURE_LABEL
 
     partners = _disjoint_partners(ontology)
     entries = sorted(
@@ -219,6 +234,17 @@ def to_obo_doc(ontology: Ontology) -> fastobo.doc.OboDoc:
             [
                 td.NameClause("has feature"),
                 td.DefClause("A clinical concept or finding typical of the condition.", _xrefs(())),
+            ],
+        )
+    )
+    # declared in every file, as has_feature is (see derm_onto.rdf.vocab)
+    frames.append(
+        td.TypedefFrame(
+            _has_feature(ontology, HAS_OBSERVED_FEATURE),
+            [
+                td.NameClause(HAS_OBSERVED_FEATURE_LABEL),
+                td.DefClause(HAS_OBSERVED_FEATURE_DEFINITION, _xrefs(())),
+                td.IsMetadataTagClause(True),
             ],
         )
     )

@@ -4,9 +4,13 @@ One graph: a ``CLASS`` node per entry (full IRIs as ids, as ROBOT writes them), 
 ``is_a`` edge per parent, a ``has_feature`` edge per typical concept or finding. Node
 ``meta`` carries the definition with its sources, typed synonyms (abbreviations with
 ``synonymType`` OMO:0003000), xrefs, the category as a subset, the entry kind as
-``hasOBONamespace``, provenance, and for obsolete terms ``deprecated`` plus
-``IAO:0100001`` (replaced by) and ``oboInOwl:consider``. Keys are sorted, lists are sorted,
-so the same model always gives the same bytes.
+``hasOBONamespace``, provenance, each observed concept as a ``basicPropertyValues`` entry
+``{"pred": <base>has_observed_feature, "val": <concept IRI>}`` (an annotation, as ROBOT
+writes an annotation assertion with an IRI value: edges are logical relations in OBO
+Graphs, and an observed concept is none), and for obsolete terms ``deprecated`` plus
+``IAO:0100001`` (replaced by) and ``oboInOwl:consider``. Both properties are ``PROPERTY``
+nodes (``propertyType`` OBJECT and ANNOTATION). Keys are sorted, lists are sorted, so the
+same model always gives the same bytes.
 
 >>> import json
 >>> from derm_onto.jsonio import load
@@ -21,8 +25,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from derm_onto.model import KINDS, Concept, Finding, Kind, Ontology, SynonymType, Term
-from derm_onto.obo import ABBREVIATION_TYPE, HAS_FEATURE, NAMESPACES
+from derm_onto.model import KINDS, Concept, Condition, Finding, Kind, Ontology, SynonymType, Term
+from derm_onto.obo import ABBREVIATION_TYPE, HAS_FEATURE, HAS_OBSERVED_FEATURE, NAMESPACES
 
 OBO = "http://purl.obolibrary.org/obo/"
 OBOINOWL = "http://www.geneontology.org/formats/oboInOwl#"
@@ -71,6 +75,9 @@ def _node(ontology: Ontology, kind: Kind, term: Term) -> dict[str, Any]:
         meta["xrefs"] = [{"val": x} for x in sorted(set(term.xrefs))]
     values = [_pv(OBOINOWL + "hasOBONamespace", NAMESPACES[kind])]
     values += [_pv(ontology.base_iri + "provenance", p) for p in sorted(set(term.provenance))]
+    if isinstance(term, Condition):
+        observed = ontology.base_iri + HAS_OBSERVED_FEATURE
+        values += [_pv(observed, _iri(ontology, c)) for c in sorted(set(term.observed_concepts))]
     if term.replaced_by:
         values.append(_pv(OBO + "IAO_0100001", _iri(ontology, term.replaced_by)))
     values += [_pv(OBOINOWL + "consider", c) for c in sorted(set(term.consider))]
@@ -78,6 +85,20 @@ def _node(ontology: Ontology, kind: Kind, term: Term) -> dict[str, Any]:
     if term.obsolete:
         meta["deprecated"] = True
     return {"id": _iri(ontology, term.id), "lbl": term.label, "meta": meta, "type": "CLASS"}
+
+
+def _observed_property(ontology: Ontology) -> dict[str, Any]:
+    """The ``has_observed_feature`` annotation property node, with its label and definition
+    (in every document, as ``has_feature``'s node is)."""
+    from derm_onto.rdf.vocab import HAS_OBSERVED_FEATURE_DEFINITION, HAS_OBSERVED_FEATURE_LABEL
+
+    return {
+        "id": ontology.base_iri + HAS_OBSERVED_FEATURE,
+        "lbl": HAS_OBSERVED_FEATURE_LABEL,
+        "meta": {"definition": {"val": HAS_OBSERVED_FEATURE_DEFINITION, "xrefs": []}},
+        "propertyType": "ANNOTATION",
+        "type": "PROPERTY",
+    }
 
 
 def to_obographs(ontology: Ontology) -> dict[str, Any]:
@@ -97,7 +118,10 @@ def to_obographs(ontology: Ontology) -> dict[str, Any]:
     )
     has_feature = ontology.base_iri + HAS_FEATURE
     nodes = [_node(ontology, kind, term) for _, kind, term in entries]
-    nodes.append({"id": has_feature, "lbl": "has feature", "type": "PROPERTY"})
+    nodes.append(
+        {"id": has_feature, "lbl": "has feature", "propertyType": "OBJECT", "type": "PROPERTY"}
+    )
+    nodes.append(_observed_property(ontology))
     edges: list[dict[str, str]] = []
     for _, _, term in entries:
         sub = _iri(ontology, term.id)

@@ -8,6 +8,13 @@ warning naming the line, so a 10k-term file is never refused for one clause.
 What the model cannot hold (relationships other than ``is_a``, ``alt_id``, subsets,
 typedefs, ...) is counted and reported as one ``dropped`` warning per kind.
 
+A file derm-onto wrote (it declares the ``dermonto:has_feature`` or
+``dermonto:has_observed_feature`` typedef, see :mod:`derm_onto.obo`) keeps its links:
+``namespace: condition|concept|finding`` gives each term its kind (instead of
+``--kind``), ``relationship: dermonto:has_feature ID`` its typical concepts and findings,
+``property_value: dermonto:has_observed_feature ID`` its observed concepts. A link to a
+term that is not in the file, or of the wrong kind, is dropped and counted.
+
 >>> text = b'''format-version: 1.4
 ... ontology: demo
 ...
@@ -51,6 +58,10 @@ from derm_onto.validate import ValidationFinding
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _SCOPES = {"EXACT": "exact", "RELATED": "related", "BROAD": "broad", "NARROW": "narrow"}
 _ABBREVIATION_TYPES = {"abbreviation", "OMO:0003000"}
+#: derm-onto's two typedefs (``dermonto:`` or unprefixed, see ``derm_onto.obo``)
+_HAS_FEATURE = ("dermonto:has_feature", "has_feature")
+_HAS_OBSERVED = ("dermonto:has_observed_feature", "has_observed_feature")
+_KINDS: dict[str, Kind] = {"condition": "conditions", "concept": "concepts", "finding": "findings"}
 #: at most this many repairs inside one frame before the frame is left out
 _MAX_REPAIRS = 20
 
@@ -205,15 +216,23 @@ def read_obo(
     meta = _header(header)
     kind: Kind = options.default_kind or "conditions"
     ids = {str(f.id) for f in frames if type(f).__name__ == "TermFrame"}
+    own = any(
+        type(f).__name__ == "TypedefFrame" and str(f.id) in (*_HAS_FEATURE, *_HAS_OBSERVED)
+        for f in frames
+    )
     entries: list[dict[str, Any]] = []
     disjoint: set[tuple[str, str]] = set()
     for frame in frames:
         if type(frame).__name__ != "TermFrame":
-            drop(f"{type(frame).__name__.removesuffix('Frame').lower()} stanzas", str(frame.id))
+            if not (own and str(frame.id) in (*_HAS_FEATURE, *_HAS_OBSERVED)):
+                drop(f"{type(frame).__name__.removesuffix('Frame').lower()} stanzas", str(frame.id))
             continue
-        entry = _term(frame, ids, drop, disjoint, options)
+        entry = _term(frame, ids, drop, disjoint, options, own)
         if entry is not None:
             entries.append(entry)
+    kinds = {e["id"]: e.pop("kind", kind) for e in entries}
+    if own:
+        _resolve_links(entries, kinds, drop)
     normalise_obsolete(entries, drop)
     relabel_obsolete_duplicates(entries, drop)
     prefixes = {
@@ -234,7 +253,7 @@ def read_obo(
         "license": meta.get("license", ""),
         "base_iri": OBO,
         "prefixes": dict(sorted(prefixes.items())),
-        kind: entries,
+        **{k: [e for e in entries if kinds[e["id"]] == k] for k in _KINDS.values()},
         "disjoint": [
             {"classes": list(pair), "reason": "disjoint_from in the imported ontology"}
             for pair in sorted(disjoint)
@@ -254,14 +273,48 @@ def _curie(value: Any) -> str | None:
     return text
 
 
+def _resolve_links(entries: list[dict[str, Any]], kinds: dict[str, Kind], drop: _Drops) -> None:
+    """The raw ``has_feature`` and ``has_observed_feature`` targets of derm-onto's own file
+    as ``concepts``/``findings``/``observed_concepts``, by the kind of each target."""
+    for entry in entries:
+        features = entry.pop("features", [])
+        observed = entry.pop("observed", [])
+        if kinds[entry["id"]] != "conditions":
+            if features or observed:
+                drop(
+                    "has_feature and has_observed_feature links of concepts or findings",
+                    entry["id"],
+                )
+            continue
+        for name, targets, wanted in (
+            ("concepts", features, "concepts"),
+            ("findings", features, "findings"),
+            ("observed_concepts", observed, "concepts"),
+        ):
+            found = sorted({t for t in targets if kinds.get(t) == wanted})
+            if found:
+                entry[name] = found
+        for target in sorted(set(features)):
+            if kinds.get(target) not in ("concepts", "findings"):
+                drop("has_feature targets that are not concepts or findings of this file", target)
+        for target in sorted(set(observed)):
+            if kinds.get(target) != "concepts":
+                drop("has_observed_feature values that are not concepts of this file", target)
+
+
 def _term(
     frame: Any,
     ids: set[str],
     drop: _Drops,
     disjoint: set[tuple[str, str]],
     options: ReadOptions,
+    own: bool = False,
 ) -> dict[str, Any] | None:
-    """One ``[Term]`` frame as a JSON entry (None when it has no usable id or name)."""
+    """One ``[Term]`` frame as a JSON entry (None when it has no usable id or name); in
+    derm-onto's own file (``own``) also its kind and raw links (``kind``, ``features``,
+    ``observed``, resolved by :func:`_resolve_links`)."""
+    import fastobo
+
     term_id = _curie(frame.id)
     if term_id is None:
         drop("terms whose id is not a CURIE", str(frame.id))
@@ -300,6 +353,17 @@ def _term(
             entry["replaced_by"] = str(clause.term)
         elif name == "ConsiderClause":
             entry.setdefault("consider", []).append(str(clause.term))
+        elif own and name == "NamespaceClause" and str(clause.namespace) in _KINDS:
+            entry["kind"] = _KINDS[str(clause.namespace)]
+        elif own and name == "RelationshipClause" and str(clause.typedef) in _HAS_FEATURE:
+            entry.setdefault("features", []).append(str(clause.term))
+        elif (
+            own
+            and name == "PropertyValueClause"
+            and str(clause.property_value.relation) in _HAS_OBSERVED
+            and isinstance(clause.property_value, fastobo.pv.ResourcePropertyValue)
+        ):
+            entry.setdefault("observed", []).append(str(clause.property_value.value))
         elif name == "DisjointFromClause":
             other = str(clause.term)
             if other in ids and other != term_id:

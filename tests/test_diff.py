@@ -185,6 +185,12 @@ def test_cli_trouble_exits_2_with_one_line(tiny: Ontology, tmp_path: Path) -> No
 FIELD_EDITS = [
     (ids.PSORIASIS, {"concepts": (ids.PAPULE,)}, ChangeKind.FEATURES_CHANGED, "concepts"),
     (ids.PSORIASIS, {"findings": ()}, ChangeKind.FEATURES_CHANGED, "findings"),
+    (
+        ids.NEVUS,
+        {"observed_concepts": (ids.PAPULE,)},
+        ChangeKind.FEATURES_CHANGED,
+        "observed_concepts",
+    ),
     (ids.PAPULE, {"category": ConceptCategory.COLOUR}, ChangeKind.OTHER_CHANGED, "category"),
     (ids.NEVUS, {"provenance": ("Mole",)}, ChangeKind.OTHER_CHANGED, "provenance"),
     (ids.NEVUS, {"consider": (ids.MELANOMA,)}, ChangeKind.OTHER_CHANGED, "consider"),
@@ -228,3 +234,40 @@ def test_diff_is_empty_exactly_when_the_files_are_equal(picked: list[int], tiny:
         onto = edit(onto, term_id, **changes)
     assert (diff(tiny, onto) == []) == (dumps(tiny) == dumps(onto))
     assert (diff(tiny, onto) == []) == (picked == [])
+
+
+def test_observed_concept_promoted_to_typical_is_two_changes_listed_together(tiny) -> None:
+    """What a curator reviews when evidence promotes a link: the concept leaves
+    observed_concepts and joins concepts, both under one term in one section."""
+    observed = edit(tiny, ids.MELANOMA, observed_concepts=(ids.PAPULE, ids.SCALE))
+    melanoma = tiny.condition(ids.MELANOMA)
+    promoted = edit(
+        tiny,
+        ids.MELANOMA,
+        concepts=(*melanoma.concepts, ids.PAPULE),
+        observed_concepts=(ids.SCALE,),
+    )
+    changes = diff(observed, promoted)
+    assert [(c.change, c.id, c.field, c.old, c.new) for c in changes] == [
+        (
+            ChangeKind.FEATURES_CHANGED,
+            ids.MELANOMA,
+            "concepts",
+            (ids.PIGMENT_NETWORK,),
+            (ids.PAPULE, ids.PIGMENT_NETWORK),
+        ),
+        (
+            ChangeKind.FEATURES_CHANGED,
+            ids.MELANOMA,
+            "observed_concepts",
+            (ids.PAPULE, ids.SCALE),
+            (ids.SCALE,),
+        ),
+    ]
+    text = to_markdown(changes, names={t.id: t.label for t in tiny.terms()})
+    section = text.split("### ", 1)[1]
+    assert section.startswith("Changed concepts and findings (typical or observed) (2)")
+    assert f"`{ids.MELANOMA}` melanoma (observed\\_concepts): `{ids.PAPULE}` papule, " in section
+    assert {(c.change, c.field) for c in diff(promoted, observed)} == {
+        (c.change, c.field) for c in changes
+    }

@@ -18,18 +18,27 @@ from derm_onto.jsonio import load
 from derm_onto.model import Condition, Ontology, Synonym, SynonymType
 from derm_onto.obo import dumps_obo
 from derm_onto.obographs import dumps_obographs, to_obographs
+from derm_onto.rdf import vocab
 from derm_onto.resources import bundled_ontology_path
 from tests import ids
 
 OBSOLETE = "TINY:0000099"
 
 
+#: observed concepts added by ``enrich`` (one concept observed on two conditions)
+OBSERVED = {ids.MELANOMA: (ids.PAPULE,), ids.NEVUS: (ids.PAPULE, ids.SCALE)}
+
+
 def enrich(onto: Ontology) -> Ontology:
-    """The tiny ontology plus definition sources and an obsolete term."""
+    """The tiny ontology plus definition sources, observed concepts and an obsolete term."""
     conditions = [
-        dataclasses.replace(c, definition_xrefs=("PMID:12345", "ICD10CM:L40.9"))
-        if c.id == ids.PSORIASIS
-        else c
+        dataclasses.replace(
+            c,
+            definition_xrefs=("PMID:12345", "ICD10CM:L40.9")
+            if c.id == ids.PSORIASIS
+            else c.definition_xrefs,
+            observed_concepts=OBSERVED.get(c.id, c.observed_concepts),
+        )
         for c in onto.conditions
     ]
     conditions.append(
@@ -56,6 +65,7 @@ def counts(onto: Ontology) -> dict[str, int]:
         "definition_xrefs": sum(len(set(t.definition_xrefs)) for t in terms),
         "parents": sum(len(set(t.parents)) for t in terms),
         "obsolete": sum(t.obsolete for t in terms),
+        "observed": sum(len(set(c.observed_concepts)) for c in onto.conditions),
     }
 
 
@@ -95,7 +105,18 @@ def test_fastobo_counts(exported: Any) -> None:
                 seen["parents"] += 1
             elif name == "IsObsoleteClause" and clause.obsolete:
                 seen["obsolete"] += 1
+            elif name == "PropertyValueClause":
+                value = clause.property_value
+                if str(value.relation) == "dermonto:has_observed_feature":
+                    assert isinstance(value, fastobo.pv.ResourcePropertyValue)  # an id, no text
+                    seen["observed"] += 1
     assert seen == counts(onto)
+    (typedef,) = [f for f in doc if str(f.id) == "dermonto:has_observed_feature"]
+    assert any(type(c).__name__ == "IsMetadataTagClause" and c.metadata_tag for c in typedef)
+    # the same words as the RDF export's annotation property
+    texts = {type(c).__name__: c for c in typedef}
+    assert texts["NameClause"].name == vocab.HAS_OBSERVED_FEATURE_LABEL
+    assert texts["DefClause"].definition == vocab.HAS_OBSERVED_FEATURE_DEFINITION
 
 
 def test_pronto_counts(exported: Any) -> None:
@@ -114,8 +135,17 @@ def test_pronto_counts(exported: Any) -> None:
         "definition_xrefs": sum(len(t.definition.xrefs) for t in terms if t.definition),
         "parents": sum(len(list(t.superclasses(distance=1, with_self=False))) for t in terms),
         "obsolete": sum(t.obsolete for t in terms),
+        "observed": sum(
+            1
+            for t in terms
+            for a in t.annotations
+            if isinstance(a, pronto.ResourcePropertyValue)
+            and a.property == "dermonto:has_observed_feature"
+            and a.resource in parsed
+        ),
     }
     assert seen == counts(onto)
+    assert parsed.get_relationship("dermonto:has_observed_feature").metadata_tag
 
 
 def test_obonet_counts(exported: Any) -> None:
@@ -198,6 +228,20 @@ def test_oak_simpleobo_counts_and_search(exported: Any) -> None:
     assert {p for p, _ in xrefs} <= {"oio:hasDbXref"}
     is_a = {(s, o) for s, p, o in adapter.relationships(predicates=["rdfs:subClassOf"])}
     assert is_a == {(t.id, p) for t in onto.terms() for p in t.parents}
+    # observed concepts: metadata of the class, never relationships (typical ones are)
+    observed = "dermonto:has_observed_feature"
+    assert observed in entities
+    assert {
+        (c.id, x)
+        for c in onto.conditions
+        for x in adapter.entity_metadata_map(c.id).get(observed, [])
+    } == {(c.id, x) for c in onto.conditions for x in c.observed_concepts}
+    links = {(s, p, o) for s, p, o in adapter.relationships() if p != "rdfs:subClassOf"}
+    assert links == {
+        (c.id, "dermonto:has_feature", x)
+        for c in onto.conditions
+        for x in (*c.concepts, *c.findings)
+    }
 
 
 # -- property test: any text survives --------------------------------------------------
@@ -258,15 +302,25 @@ def test_obographs_read_by_pronto_with_equal_counts(exported: Any, tmp_path: Pat
     path.write_bytes(dumps_obographs(onto))
     parsed = pronto.Ontology(str(path))
     terms = list(parsed.terms())
+    observed = onto.base_iri + "has_observed_feature"
+    term_ids = {t.id for t in terms}
     seen = {
         "terms": len(terms),
         "synonyms": sum(len(t.synonyms) for t in terms),
         "xrefs": sum(len(t.xrefs) for t in terms),
         "definitions": sum(t.definition is not None for t in terms),
         "parents": sum(len(list(t.superclasses(distance=1, with_self=False))) for t in terms),
+        "observed": sum(
+            1
+            for t in terms
+            for a in t.annotations
+            if a.property == observed and a.resource in term_ids
+        ),
     }
     want = counts(onto)
     assert seen == {key: want[key] for key in seen}
+    # an annotation of the class, never a relationship (an edge)
+    assert not any(r.id == observed for t in terms for r in t.relationships)
 
 
 def test_obographs_loads_into_oak_datamodel(exported: Any, tmp_path: Path) -> None:
@@ -283,6 +337,21 @@ def test_obographs_loads_into_oak_datamodel(exported: Any, tmp_path: Path) -> No
     assert sum(e.pred == "is_a" for e in graph.edges) == counts(onto)["parents"]
     deprecated = [n for n in classes if n.meta and n.meta.deprecated]
     assert len(deprecated) == counts(onto)["obsolete"]
+    observed = onto.base_iri + "has_observed_feature"
+    properties = {str(n.id): str(n.propertyType) for n in graph.nodes if n.type == "PROPERTY"}
+    assert properties[observed] == "ANNOTATION"
+    assert properties[onto.base_iri + "has_feature"] == "OBJECT"
+    values = [
+        (str(n.id), str(v.val))
+        for n in classes
+        for v in (n.meta.basicPropertyValues if n.meta else [])
+        if v.pred == observed
+    ]
+    assert len(values) == counts(onto)["observed"]
+    assert set(values) == {
+        (onto.expand(c.id), onto.expand(x)) for c in onto.conditions for x in c.observed_concepts
+    }
+    assert not any(e.pred == observed for e in graph.edges)
 
 
 def test_obographs_obsolete_and_definition_sources(rich: Ontology) -> None:
@@ -362,3 +431,18 @@ def test_obo_to_owl_keeps_the_project_iris(rich: Ontology, tmp_path: Path) -> No
         for c in rich.conditions
         for x in (*c.concepts, *c.findings)
     }
+    # observed concepts: annotation assertions with IRI values, never axioms
+    observed_iri = rich.base_iri + "has_observed_feature"
+    values = [
+        (str(c.subject), c.ann.av)
+        for c in (a.component for a in owl.get_axioms())
+        if isinstance(c, model.AnnotationAssertion) and str(c.ann.ap.first) == observed_iri
+    ]
+    assert all(isinstance(v, model.IRI) for _, v in values)
+    observed = {(s, str(v)) for s, v in values}
+    assert observed == {
+        (rich.expand(c.id), rich.expand(x)) for c in rich.conditions for x in c.observed_concepts
+    }
+    assert len(observed) == 3
+    assert observed_iri in {str(p) for p in owl.get_annotation_properties()}
+    assert observed_iri not in {str(p) for p in owl.get_object_properties()}

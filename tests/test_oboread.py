@@ -187,3 +187,110 @@ def test_issue13_a_foreign_ontology_works_with_every_command(hpo, runner, tmp_pa
     assert prompts.exit_code == 0, prompts.output
     texts = [t for ts in json.loads(out.read_text(encoding="utf-8")).values() for t in ts]
     assert texts and not any("skin" in t.lower() for t in texts if "hypertension" in t.lower())
+
+
+# -- derm-onto's own OBO: kinds, typical and observed links read back (issue 12) ----------
+def _linked(ontology) -> dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    """id -> (kind, typical concepts, typical findings, observed concepts)."""
+    return {
+        t.id: (
+            kind,
+            tuple(sorted(getattr(t, "concepts", ()))),
+            tuple(sorted(getattr(t, "findings", ()))),
+            tuple(sorted(getattr(t, "observed_concepts", ()))),
+        )
+        for kind in ("conditions", "concepts", "findings")
+        for t in ontology.entries(kind)
+    }
+
+
+def test_own_obo_reads_back_kinds_typical_and_observed_links(tiny) -> None:
+    from derm_onto.obo import dumps_obo
+
+    from .test_obo import OBSERVED, enrich
+
+    rich = enrich(tiny)
+    back, findings = read_obo(dumps_obo(rich), "rich.obo", ReadOptions(default_kind="findings"))
+    assert _linked(back) == _linked(rich)
+    assert {c.id: c.observed_concepts for c in back.conditions if c.observed_concepts} == OBSERVED
+    assert not has_failures(validate_document(to_dict(back)))
+    dropped = {f.message.split(": ", 1)[1].split(" (e.g.")[0] for f in findings}
+    assert dropped == {"property_value clauses", "subset clauses"}  # provenance, categories
+
+
+def test_own_obo_link_to_a_term_of_the_wrong_kind_is_dropped_and_counted(tiny) -> None:
+    from derm_onto.obo import dumps_obo
+
+    from . import ids
+    from .test_obo import enrich
+
+    text = dumps_obo(enrich(tiny)).decode()
+    line = f"property_value: dermonto:has_observed_feature {ids.PAPULE}\n"
+    assert text.count(line) == 2
+    broken = text.replace(line, f"property_value: dermonto:has_observed_feature {ids.ITCH}\n")
+    back, findings = read_obo(broken.encode(), "broken.obo", ReadOptions())
+    assert back.term(ids.MELANOMA).observed_concepts == ()
+    assert back.term(ids.NEVUS).observed_concepts == (ids.SCALE,)
+    (drop,) = [f for f in findings if "has_observed_feature" in f.message]
+    assert drop.message.startswith("2 dropped: has_observed_feature values that are not concepts")
+    assert not has_failures(validate_document(to_dict(back)))
+
+
+FEATURES = ["GEN:900", "GEN:901", "GEN:950"]  # two concepts, one finding
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sets(st.sampled_from(FEATURES)), st.sets(st.sampled_from(FEATURES[:2]))),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_generated_links_survive_obo(links) -> None:
+    """Any typical/observed links (never both on one condition) through fastobo's writer
+    and this reader."""
+    from derm_onto.model import Concept, Condition, Finding, Ontology
+    from derm_onto.obo import dumps_obo
+
+    conditions = tuple(
+        Condition(
+            id=f"GEN:{i:03d}",
+            label=f"condition {i}",
+            concepts=tuple(sorted(typical - {"GEN:950"})),
+            findings=tuple(sorted(typical & {"GEN:950"})),
+            observed_concepts=tuple(sorted(observed - typical)),
+        )
+        for i, (typical, observed) in enumerate(links)
+    )
+    onto = Ontology(
+        id="gen",
+        title="Gen",
+        base_iri="https://example.org/gen/",
+        prefixes={"GEN": "https://example.org/gen/GEN_"},
+        conditions=conditions,
+        concepts=(Concept(id="GEN:900", label="a"), Concept(id="GEN:901", label="b")),
+        findings=(Finding(id="GEN:950", label="c"),),
+    )
+    back, findings = read_obo(dumps_obo(onto), "gen.obo", ReadOptions())
+    assert _linked(back) == _linked(onto)
+    assert findings == []
+
+
+def test_export_obo_then_import_obo_keeps_observed_concepts(
+    runner, tiny_doc, write_json, tmp_path
+) -> None:
+    from . import ids
+
+    for entry in tiny_doc["conditions"]:
+        if entry["id"] == ids.MELANOMA:
+            entry["observed_concepts"] = [ids.PAPULE, ids.SCALE]
+    source = write_json(tiny_doc)
+    obo, back = tmp_path / "tiny.obo", tmp_path / "back.json"
+    assert runner.invoke(main, ["export", str(source), "-o", str(obo)]).exit_code == 0
+    result = runner.invoke(main, ["import", "obo", str(obo), "-o", str(back)])
+    assert result.exit_code == 0, result.output
+    onto = load(back)
+    assert onto.condition(ids.MELANOMA).observed_concepts == (ids.PAPULE, ids.SCALE)
+    assert {c.id for c in onto.concepts} == {c["id"] for c in tiny_doc["concepts"]}
+    assert runner.invoke(main, ["validate", str(back)]).exit_code == 0

@@ -91,3 +91,40 @@ def test_missing_java_is_a_clear_error(tiny, monkeypatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(DermOntoError, match="needs Java"):
         reason(tiny)
+
+
+def test_observed_concepts_are_annotations_to_owlready2_and_change_no_inference(
+    tiny, tmp_path
+) -> None:
+    """owlready2 loads each observed concept as an annotation of the class (an
+    AnnotationProperty whose value is the concept's class), not as an is_a restriction, and
+    not on the subclasses; HermiT's classification is the same with or without them."""
+    import owlready2
+
+    from derm_onto.rdf import export
+
+    observed = {ids.PSORIASIS: (ids.PIGMENT_NETWORK,), ids.MELANOMA: (ids.PAPULE, ids.SCALE)}
+    onto = dataclasses.replace(
+        tiny,
+        conditions=tuple(
+            dataclasses.replace(c, observed_concepts=observed.get(c.id, ()))
+            for c in tiny.conditions
+        ),
+    )
+    path = tmp_path / "observed.owl"
+    path.write_bytes(export(onto, "owl"))
+    world = owlready2.World()
+    world.get_ontology(path.as_uri()).load()
+    prop = world[onto.base_iri + "has_observed_feature"]
+    assert isinstance(prop, owlready2.AnnotationPropertyClass)
+    for term in onto.conditions:
+        cls = world[onto.expand(term.id)]
+        assert sorted(v.iri for v in prop[cls]) == [onto.expand(x) for x in term.observed_concepts]
+        restrictions = [r for r in cls.is_a if isinstance(r, owlready2.Restriction)]
+        assert {r.value.iri for r in restrictions} == {
+            onto.expand(x) for x in (*term.concepts, *term.findings)
+        }
+    world.close()
+    result = reason(onto)
+    assert result == reason(tiny)
+    assert result.ok and result.inferred_parents[ids.GUTTATE_PSORIASIS] == (ids.PSORIASIS,)

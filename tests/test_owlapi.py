@@ -62,3 +62,73 @@ def test_issue13_owlapi_save_round_trips(runner, tmp_path: Path) -> None:
     original = json.loads((ROOT / "ontology" / "derm1m.json").read_text(encoding="utf-8"))
     assert json.loads(back.read_text(encoding="utf-8")) == original
     assert len(original["disjoint"]) > 1
+
+
+AXIOMS = """
+import glob, json, sys
+import jpype, jpype.imports
+jpype.startJVM(classpath=sorted(glob.glob(sys.argv[3] + "/*.jar")), convertStrings=True)
+from java.io import File
+from org.semanticweb.owlapi.apibinding import OWLManager
+from org.semanticweb.owlapi.formats import RDFXMLDocumentFormat
+from org.semanticweb.owlapi.model import AxiomType, IRI
+manager = OWLManager.createOWLOntologyManager()
+ontology = manager.loadOntologyFromOntologyDocument(File(sys.argv[1]))
+prop = IRI.create(sys.argv[4])
+found = {"annotations": [], "subclass": [], "declared": []}
+for axiom in ontology.getAxioms(AxiomType.ANNOTATION_ASSERTION):
+    if axiom.getProperty().getIRI().equals(prop):
+        value = axiom.getValue()
+        found["annotations"].append([str(axiom.getSubject()), str(value), bool(value.isIRI())])
+for axiom in ontology.getAxioms(AxiomType.SUBCLASS_OF):
+    found["subclass"].append([str(axiom.getSubClass()), str(axiom.getSuperClass())])
+for p in ontology.getAnnotationPropertiesInSignature():
+    found["declared"].append(str(p.getIRI()))
+manager.saveOntology(ontology, RDFXMLDocumentFormat(), IRI.create(File(sys.argv[2])))
+print(json.dumps(found))
+"""
+
+
+def test_owlapi_sees_observed_concepts_as_annotation_assertions(tiny, tmp_path: Path) -> None:
+    """The OWL API (Protege's and ROBOT's library) reads each observed concept as an
+    AnnotationAssertion axiom with the concept's IRI as value, never in a SubClassOf axiom;
+    its save reads back into the same JSON."""
+    import dataclasses
+
+    from derm_onto.jsonio import dumps
+    from derm_onto.rdf import export, import_rdf
+
+    from . import ids
+
+    _owlapi()
+    observed = {ids.MELANOMA: (ids.PAPULE,), ids.NEVUS: (ids.PAPULE, ids.SCALE)}
+    onto = dataclasses.replace(
+        tiny,
+        conditions=tuple(
+            dataclasses.replace(c, observed_concepts=observed.get(c.id, ()))
+            for c in tiny.conditions
+        ),
+    )
+    exported, saved = tmp_path / "t.owl", tmp_path / "saved.owl"
+    exported.write_bytes(export(onto, "owl"))
+    prop = onto.base_iri + "has_observed_feature"
+    done = subprocess.run(
+        [sys.executable, "-c", AXIOMS, str(exported), str(saved), str(OWLAPI_JARS), prop],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert prop in found["declared"]
+    assert sorted(found["annotations"]) == sorted(
+        [onto.expand(c), onto.expand(x), True] for c, xs in observed.items() for x in xs
+    )
+    typical = {(c.id, x) for c in onto.conditions for x in (*c.concepts, *c.findings)}
+    restrictions = [s for s in found["subclass"] if "ObjectSomeValuesFrom" in s[1]]
+    assert len(restrictions) == len(typical) > 0
+    assert not any(prop in sup for _, sup in found["subclass"])
+    back, findings = import_rdf(saved.read_bytes(), "owl")
+    assert findings == []
+    assert dumps(back) == dumps(onto)

@@ -76,7 +76,8 @@ OBSOLETE = "TINY:0000990"  # an obsolete term added by the ``rich`` fixture
 @pytest.fixture(scope="module")
 def rich(tiny) -> Ontology:
     """The tiny ontology plus what it lacks: a group of three disjoint classes, an obsolete
-    term (no parents, no children) with a replacement and considers, definition sources."""
+    term (no parents, no children) with a replacement and considers, definition sources,
+    observed concepts (one concept observed on two conditions)."""
     psoriasis = dataclasses.replace(
         tiny.condition(ids.PSORIASIS),
         definition_xrefs=("PMID:123", "ICD10CM:L40-L40.9", "https://doi.org/10.1/x"),
@@ -88,10 +89,15 @@ def rich(tiny) -> Ontology:
         replaced_by=ids.NAIL_DISEASE,
         consider=(ids.PSORIASIS, "HP:0001597"),
     )
+    observed = {ids.MELANOMA: (ids.PAPULE,), ids.NEVUS: (ids.PAPULE, ids.SCALE)}
+    conditions = [
+        dataclasses.replace(c, observed_concepts=observed[c.id]) if c.id in observed else c
+        for c in tiny.conditions
+    ]
     return dataclasses.replace(
         tiny,
         conditions=(
-            *(psoriasis if c.id == ids.PSORIASIS else c for c in tiny.conditions),
+            *(psoriasis if c.id == ids.PSORIASIS else c for c in conditions),
             obsolete,
         ),
         disjoint=(
@@ -165,6 +171,65 @@ def test_obo_conventions(tiny) -> None:
     # OMO:0003000 declared as a synonym type, as OBO tools declare synonymtypedefs
     omo = URIRef("http://purl.obolibrary.org/obo/OMO_0003000")
     assert (omo, RDFS.subPropertyOf, URIRef(oio + "SynonymTypeProperty")) in g
+
+
+def test_observed_concepts_are_annotation_assertions_not_axioms(rich) -> None:
+    """Observed concepts add exactly one annotation assertion each (an IRI value) and the
+    has_observed_feature declaration is the same with or without them."""
+    from rdflib import OWL, RDF, RDFS, URIRef
+
+    plain = dataclasses.replace(
+        rich,
+        conditions=tuple(dataclasses.replace(c, observed_concepts=()) for c in rich.conditions),
+    )
+    prop = URIRef(rich.base_iri + "has_observed_feature")
+    g = to_graph(rich)
+    added = set(g) - set(to_graph(plain))
+    assert added == {
+        (URIRef(rich.expand(c.id)), prop, URIRef(rich.expand(x)))
+        for c in rich.conditions
+        for x in c.observed_concepts
+    }
+    assert len(added) == 3 and not set(to_graph(plain)) - set(g)
+    assert (prop, RDF.type, OWL.AnnotationProperty) in g
+    assert (prop, RDF.type, OWL.ObjectProperty) not in g
+    assert str(g.value(prop, RDFS.label)) == "has observed feature"
+    definition = str(g.value(prop, URIRef("http://purl.obolibrary.org/obo/IAO_0000115")))
+    assert "not inherited by subclasses" in definition
+
+
+def test_observed_assertion_with_evidence_axiom_reads_back(rich) -> None:
+    """Evidence written as an owl:Axiom annotating ``C has_observed_feature X`` (how the
+    associations export annotates an assertion) is no obstacle to reading the file."""
+    evidence = (
+        f"\n[] a owl:Axiom ; owl:annotatedSource {ids.MELANOMA} ;\n"
+        f"    owl:annotatedProperty dermonto:has_observed_feature ;\n"
+        f'    owl:annotatedTarget {ids.PAPULE} ; rdfs:comment "40 of 52 images" .\n'
+    )
+    text = export(rich, "ttl").decode() + evidence
+    back, findings = import_rdf(text.encode(), "ttl")
+    assert len(parse(text.encode(), "ttl")) == len(to_graph(rich)) + 5
+    assert findings == []
+    assert dumps(back) == dumps(rich)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (ids.ITCH, "wrong_kind"),  # a finding
+        (ids.PSORIASIS, "wrong_kind"),  # a condition
+        ("TINY:0100999", "dangling_reference"),
+        ('"papule"', "invalid_value"),
+    ],
+)
+def test_observed_value_that_is_not_a_concept_is_named(rich, value, code) -> None:
+    text = export(rich, "ttl").decode()
+    observed = f"dermonto:has_observed_feature {ids.PAPULE}"
+    assert text.count(observed) == 2
+    broken = text.replace(observed, f"dermonto:has_observed_feature {value}", 1)
+    _, findings = import_rdf(broken.encode(), "ttl")
+    assert [(f.code, f.path) for f in findings] == [(code, ids.NEVUS)]  # written first
+    assert "has_observed_feature" in findings[0].message
 
 
 def test_exported_owl_loads_in_owlready2_and_rdflib_without_warnings(derm1m, tmp_path) -> None:
@@ -273,12 +338,14 @@ words = (
 
 
 SOURCES = ["PMID:123", "ICD10CM:A00-A09", "https://doi.org/10.1/x"]
+#: the generated concepts; a condition's observed ones never overlap its typical ones
+CONCEPTS = ["GEN:900", "GEN:901"]
 
 
 @st.composite
 def ontologies(draw) -> Ontology:
     n = draw(st.integers(1, 8))
-    labels = draw(st.lists(words, min_size=n + 2, max_size=n + 2, unique_by=lambda s: s.casefold()))
+    labels = draw(st.lists(words, min_size=n + 3, max_size=n + 3, unique_by=lambda s: s.casefold()))
     conditions = []
     for i in range(n):
         parents = tuple(
@@ -299,6 +366,7 @@ def ontologies(draw) -> Ontology:
         )
         definition = draw(st.none() | words)
         obsolete = draw(st.booleans())
+        typical = draw(st.sets(st.sampled_from(CONCEPTS)))
         conditions.append(
             Condition(
                 id=f"GEN:{i:03d}",
@@ -335,8 +403,9 @@ def ontologies(draw) -> Ontology:
                 )
                 if obsolete
                 else (),
-                concepts=("GEN:900",) if draw(st.booleans()) else (),
+                concepts=tuple(sorted(typical)),
                 findings=("GEN:950",) if draw(st.booleans()) else (),
+                observed_concepts=tuple(sorted(draw(st.sets(st.sampled_from(CONCEPTS))) - typical)),
             )
         )
     return Ontology(
@@ -352,7 +421,10 @@ def ontologies(draw) -> Ontology:
         version=draw(st.sampled_from(["", "1.0"])),
         levels=tuple(draw(st.lists(words, max_size=3, unique=True))),
         conditions=tuple(conditions),
-        concepts=(Concept(id="GEN:900", label=labels[n], category=ConceptCategory.COLOUR),),
+        concepts=(
+            Concept(id="GEN:900", label=labels[n], category=ConceptCategory.COLOUR),
+            Concept(id="GEN:901", label=labels[n + 2]),
+        ),
         findings=(Finding(id="GEN:950", label=labels[n + 1]),),
         disjoint=disjoint_groups(draw, [c.id for c in conditions]),
     )

@@ -195,7 +195,8 @@ def import_obo_command(
     """Read an OBO 1.4 file (HPO, the Disease Ontology, ...) into the project JSON.
 
     Real-world slips (an unquoted string, a space in an xref) do not stop the import: the
-    clause is repaired or left out with a warning naming its line.
+    clause is repaired or left out with a warning naming its line. A file derm-onto exported
+    keeps each term's kind (its namespace:) and its typical and observed concepts.
     """
     from derm_onto.importing import import_file
     from derm_onto.oboread import read_obo

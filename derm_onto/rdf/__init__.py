@@ -22,7 +22,10 @@ obsolete                   ``owl:deprecated true``; ``replaced_by`` as ``obo:IAO
 provenance, category       project annotations ``provenance`` and ``category``
 parents                    ``rdfs:subClassOf``
 concepts, findings         ``rdfs:subClassOf [owl:onProperty :has_feature;
-                           owl:someValuesFrom :X]``
+                           owl:someValuesFrom :X]`` (typical: inherited by subclasses)
+observed_concepts          ``C :has_observed_feature X`` (an annotation assertion with an
+                           IRI value; ``:has_observed_feature`` is an
+                           ``owl:AnnotationProperty``): not inherited, no reasoning
 disjoint                   ``owl:AllDisjointClasses`` with ``owl:members`` (and the reason
                            as ``rdfs:comment``); ``owl:disjointWith`` is read too
 =========================  ==============================================================
@@ -30,6 +33,9 @@ disjoint                   ``owl:AllDisjointClasses`` with ``owl:members`` (and 
 ``has_feature`` and ``entry_kind`` stay project properties: the SPARQL library binds
 ``?has_feature``/``?entry_kind`` to them, and no RO relation covers both "has phenotype"
 (morphology, symptoms) and "disease has location" (body sites) for one property.
+``has_observed_feature`` is declared in every export, as ``has_feature`` is, so the
+vocabulary of a file never depends on its content; the reader takes its values back into
+``observed_concepts`` and names (as an error) a value that is not a concept of the file.
 
 Modules: :mod:`~derm_onto.rdf.vocab` (IRIs), :mod:`~derm_onto.rdf.write` (model ->
 triples as N-Triples terms; an rdflib graph for what needs one),

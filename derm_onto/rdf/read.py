@@ -8,6 +8,9 @@ Foreign OWL (an OBO Foundry ontology, a Protege or horned-owl save) is read too:
 - a class without the project's ``entry_kind`` becomes an entry of ``default_kind`` (the
   CLI's ``--kind``; conditions when the file has no ``entry_kind`` at all);
 - ``owl:disjointWith`` pairs and ``owl:AllDisjointClasses`` both become disjoint groups;
+- ``has_feature some X`` restrictions become typical concepts/findings and
+  ``has_observed_feature`` annotation assertions observed concepts (a value that is not a
+  concept of the file is an error finding);
 - prefixes come from the header's ``sh:declare``, else from ``oboInOwl:id``, OBO-style
   IRIs (``.../HP_0000118``) and the file's namespace bindings;
 - whatever cannot be represented (restrictions on other properties, parents outside the
@@ -49,6 +52,8 @@ from derm_onto.rdf.vocab import (
     DCTERMS,
     DEFINITION,
     HAS_DBXREF,
+    HAS_FEATURE,
+    HAS_OBSERVED_FEATURE,
     HAS_SYNONYM_TYPE,
     KIND_NAMES,
     OBO,
@@ -367,12 +372,17 @@ def _read_entry(reader: _Reader, iri: str, term_id: str, kind: Kind) -> dict[str
             reader.problem("invalid_value", term_id, f"unknown category {category!r}")
         else:
             entry["category"] = category
+    observed = reader.graph.objects(cls, project(reader.base, HAS_OBSERVED_FEATURE))
     if kind == "conditions":
         kinds = reader.kinds()
         entry["concepts"] = sorted({f for f in features if kinds[f] == "concepts"})
         entry["findings"] = sorted({f for f in features if kinds[f] == "findings"})
-    elif features:
-        reader.drop("has_feature restrictions on a concept or finding", term_id)
+        entry["observed_concepts"] = _read_observed(reader, observed, term_id)
+    else:
+        if features:
+            reader.drop("has_feature restrictions on a concept or finding", term_id)
+        if observed:
+            reader.drop("has_observed_feature annotations on a concept or finding", term_id)
     return {k: v for k, v in entry.items() if v not in ([], None, False)}
 
 
@@ -402,7 +412,7 @@ def _labels(reader: _Reader, cls: Any, term_id: str) -> str | None:
 def _read_parents(reader: _Reader, cls: Any, term_id: str) -> tuple[list[str], list[str]]:
     """Named superclasses (parents) and ``has_feature some X`` restrictions (features)."""
     graph = reader.graph
-    has_feature = project(reader.base, "has_feature")
+    has_feature = project(reader.base, HAS_FEATURE)
     parents: list[str] = []
     features: list[str] = []
     for parent in graph.objects(cls, _SUBCLASS):
@@ -438,6 +448,31 @@ def _read_parents(reader: _Reader, cls: Any, term_id: str) -> tuple[list[str], l
         else:
             reader.drop("anonymous superclass expressions", term_id)
     return parents, features
+
+
+def _read_observed(reader: _Reader, values: list[Any], term_id: str) -> list[str]:
+    """``has_observed_feature`` annotation values: IRIs of concepts of this file; any other
+    value is an error finding (a literal, an IRI that is no entry, an entry of another kind)."""
+    observed: set[str] = set()
+    kinds = reader.kinds()
+    for value in values:
+        found = reader.entries.get(value) if is_iri(value) else None
+        if found is None:
+            what = (reader.curie(value) or value) if is_iri(value) else repr(text(value))
+            code = "dangling_reference" if is_iri(value) else "invalid_value"
+            reader.problem(
+                code, term_id, f"has_observed_feature value {what} of {term_id} is not an entry"
+            )
+        elif kinds[found[0]] != "concepts":
+            reader.problem(
+                "wrong_kind",
+                term_id,
+                f"has_observed_feature value {found[0]} of {term_id} is a "
+                f"{KIND_NAMES[kinds[found[0]]]}, not a concept",
+            )
+        else:
+            observed.add(found[0])
+    return sorted(observed)
 
 
 def _axiom_xrefs(reader: _Reader, cls: Any, prop: str, target: str) -> list[str]:

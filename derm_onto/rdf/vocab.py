@@ -1,9 +1,15 @@
 """The IRIs derm-onto writes and reads: OBO conventions plus a few project annotations.
 
 Project annotations live in the ontology's ``base_iri`` namespace (``<base>entry_kind``,
-``<base>has_feature``, ...): the SPARQL query library binds ``?entry_kind`` and
-``?has_feature`` to exactly these IRIs, so they stay local (see the module table in
-:mod:`derm_onto.rdf`).
+``<base>has_feature``, ``<base>has_observed_feature``, ...): the SPARQL query library binds
+``?entry_kind`` and ``?has_feature`` to exactly these IRIs, so they stay local (see the
+module table in :mod:`derm_onto.rdf`).
+
+``has_feature`` (typical, an object property used in ``subClassOf`` restrictions, so
+inherited) and ``has_observed_feature`` (an annotation property: a statement about the
+class's images, never inherited, invisible to a reasoner) are the two condition-to-feature
+links; their names, labels and definitions are here so the RDF, OBO and OBO Graphs writers
+say the same thing.
 
 >>> DEFINITION
 'http://purl.obolibrary.org/obo/IAO_0000115'
@@ -38,6 +44,17 @@ SYNONYM_PROPERTIES: dict[SynonymType, str] = {
     SynonymType.BROAD: OBOINOWL + "hasBroadSynonym",
     SynonymType.NARROW: OBOINOWL + "hasNarrowSynonym",
 }
+#: local names (under ``base_iri``) and texts of the two condition -> feature links
+HAS_FEATURE = "has_feature"
+HAS_FEATURE_LABEL = "has feature"
+HAS_OBSERVED_FEATURE = "has_observed_feature"
+HAS_OBSERVED_FEATURE_LABEL = "has observed feature"
+HAS_OBSERVED_FEATURE_DEFINITION = (
+    "The feature is marked by annotators in a large share of this class's images in an "
+    "annotated dataset (see the evidence annotations on the assertion). A statement about "
+    "the images of the class, not about each member: not inherited by subclasses, and not "
+    "a claim that the feature is typical."
+)
 #: kind (the JSON list) -> the value of the ``entry_kind`` annotation
 KIND_NAMES: dict[Kind, str] = {
     "conditions": "condition",

@@ -32,6 +32,11 @@ from derm_onto.rdf.vocab import (
     DCTERMS,
     DEFINITION,
     HAS_DBXREF,
+    HAS_FEATURE,
+    HAS_FEATURE_LABEL,
+    HAS_OBSERVED_FEATURE,
+    HAS_OBSERVED_FEATURE_DEFINITION,
+    HAS_OBSERVED_FEATURE_LABEL,
     HAS_SYNONYM_TYPE,
     KIND_NAMES,
     OBO_ID,
@@ -344,11 +349,17 @@ def _declare_vocabulary(b: TripleBuilder, ontology: Ontology) -> None:
     b.add(abbreviation, _LABEL, b.lit("abbreviation"))
     b.add(abbreviation, _SUBPROPERTY, b.iri(SYNONYM_TYPE_PROPERTY))
     b.add(b.iri(SYNONYM_TYPE_PROPERTY), _TYPE, _ANNOTATION_PROPERTY)
-    has_feature = b.iri(project(ontology.base_iri, "has_feature"))
+    has_feature = b.iri(project(ontology.base_iri, HAS_FEATURE))
     b.add(has_feature, _TYPE, b.iri(OWL_NS + "ObjectProperty"))
-    b.add(has_feature, _LABEL, b.lit("has feature"))
+    b.add(has_feature, _LABEL, b.lit(HAS_FEATURE_LABEL))
     definition = "Relates a condition to a clinical concept or finding it typically shows."
     b.add(has_feature, b.iri(DEFINITION), b.lit(definition))
+    # declared in every export, as has_feature is: the vocabulary of a file does not
+    # depend on its content, so queries and diffs of two exports see only data changes
+    observed = b.iri(project(ontology.base_iri, HAS_OBSERVED_FEATURE))
+    b.add(observed, _TYPE, _ANNOTATION_PROPERTY)
+    b.add(observed, _LABEL, b.lit(HAS_OBSERVED_FEATURE_LABEL))
+    b.add(observed, b.iri(DEFINITION), b.lit(HAS_OBSERVED_FEATURE_DEFINITION))
 
 
 class _TermWriter:
@@ -362,7 +373,8 @@ class _TermWriter:
         self.entry_kind = b.iri(project(base, "entry_kind"))
         self.provenance = b.iri(project(base, "provenance"))
         self.category = b.iri(project(base, "category"))
-        self.has_feature = b.iri(project(base, "has_feature"))
+        self.has_feature = b.iri(project(base, HAS_FEATURE))
+        self.has_observed_feature = b.iri(project(base, HAS_OBSERVED_FEATURE))
         self.obo_id = b.iri(OBO_ID)
         self.definition = b.iri(DEFINITION)
         self.xref = b.iri(HAS_DBXREF)
@@ -422,8 +434,13 @@ class _TermWriter:
             add((self.category, lit(term.category.value)))
         if term.obsolete or term.replaced_by or term.consider:
             self._obsolescence(term, add)
-        if isinstance(term, Condition) and (term.concepts or term.findings):
-            self._features(term, add)
+        if isinstance(term, Condition):
+            if term.concepts or term.findings:
+                self._features(term, add)
+            if term.observed_concepts:  # annotation assertions, no axiom
+                observed = self.has_observed_feature
+                add_all = pairs.extend
+                add_all((observed, self.iri(t)) for t in sorted(set(term.observed_concepts)))
 
     def axiom(self, node_id: str, source: str, prop: str, target: str) -> list[tuple[str, str]]:
         """An ``owl:Axiom`` annotating the assertion ``source prop target`` (its pairs)."""
