@@ -219,3 +219,44 @@ def test_issue12_quality_target_held_out_on_the_shared_data(bundled: Ontology) -
     assert measured["diseases"]["recall_of_frequent"] >= 0.70
     # the typical links alone, as a clinician signs them, stay below the recall target
     assert result["curated_held_out"]["recall_of_frequent"] < measured["recall_of_frequent"]
+
+
+def test_observed_links_carry_their_evidence_into_sparql(tmp_path: Path) -> None:
+    """On the tiny ontology: the policy's observed links, written into the model, come out
+    of the RDF as annotation assertions whose evidence the library query reads, beside the
+    typical links, in rdflib and Oxigraph alike."""
+    from derm_onto import sparql
+    from derm_onto.associations.mine import MineOptions, mine
+    from derm_onto.associations.rdf_evidence import graph_with_evidence
+
+    from .conftest import TINY
+    from .test_associations import _tiny_table
+
+    tiny = load(TINY)
+    doc = mine([str(_tiny_table(tmp_path))], tiny, MineOptions(min_images=10))
+    wanted = evidence.check(tiny, doc).observed_policy(tiny)
+    assert wanted
+    observed = dataclasses.replace(
+        tiny,
+        conditions=tuple(
+            dataclasses.replace(
+                c, observed_concepts=tuple(sorted(f for k, f in wanted if k == c.id))
+            )
+            for c in tiny.conditions
+        ),
+    )
+    (tmp_path / "ev.json").write_bytes(evidence.dumps(doc))
+    graph = graph_with_evidence(observed, tmp_path / "ev.json")
+    condition, feature = sorted(wanted)[0]
+    best = max(evidence.EvidenceIndex(doc).evidence(condition, feature), key=lambda e: e.confidence)
+    query = sparql.load_query("concepts-of-condition-evidence")
+    for engine in ("rdflib", "oxigraph"):
+        result = sparql.run_local(observed, query, {"term": condition}, engine, graph=graph)
+        rows = [r for r in result.as_dicts() if r["relation"] == "observed"]
+        assert {r["feature"] for r in rows} == {f for c, f in wanted if c == condition}
+        row = next(r for r in rows if r["feature"] == feature and r["column"] == best.column)
+        assert row["status"] == "supported"
+        assert (int(row["n_images"]), int(row["n_with_feature"])) == (
+            best.n_images,
+            best.n_with_feature,
+        )

@@ -528,8 +528,9 @@ def test_evidence_queries_on_virtuoso_equal_rdflib_and_oxigraph(virtuoso, derm1m
     ]
     cases += [
         ("conditions-with-concept-by-lift", term)
-        for term in ("papule", "face")  # a concept, a finding
+        for term in ("papule", "face", "dots and globules")  # concepts, a finding
     ]
+    relations: set[tuple[str, bool]] = set()
     for name, term in cases:
         query = sparql.load_query(name)
         values = {"term": term}
@@ -538,9 +539,13 @@ def test_evidence_queries_on_virtuoso_equal_rdflib_and_oxigraph(virtuoso, derm1m
         remote = sparql.run_remote(derm1m, query, values, endpoint)
         assert remote.columns == oxigraph.columns == rdflib.columns, name
         expected = _numbers_as_floats(rdflib.rows)
-        assert any(row[3] is not None for row in rdflib.rows), (name, term)  # with evidence
+        status = rdflib.columns.index("status")
+        assert any(row[status] is not None for row in rdflib.rows), (name, term)  # evidence
         assert _numbers_as_floats(oxigraph.rows) == expected, (name, term)
         assert _numbers_as_floats(remote.rows) == expected, (name, term)
+        relation = rdflib.columns.index("relation")
+        relations.update((row[relation], row[status] is not None) for row in rdflib.rows)
+    assert {("typical", True), ("observed", True)} <= relations  # both, with their evidence
 
 
 def test_issue10_no_sparqlwrapper_warning_reaches_the_user(tiny_path) -> None:

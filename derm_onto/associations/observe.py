@@ -20,7 +20,7 @@ end), and applying it again changes nothing.
 >>> e = Evidence("C:1", "F:1", "skincon", "Papule", 40, 30, 500, 3000, 0.75, 0.6, 0.86,
 ...              4.5, 1e-9)
 >>> print(reason(e))
-Observed, not claimed typical: annotators mark it in 30 of 40 images (75%, 95% CI 60-86%, \
+Observed, not claimed typical: annotators mark it in 30 of 40 images (75%, 95% CI 60%-86%, \
 lift 4.5, q < 0.001) in skincon column 'Papule'.
 """
 

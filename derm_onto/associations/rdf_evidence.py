@@ -13,7 +13,10 @@ axiom (OWL 2 reification, which OWL tools read as an annotated axiom):
         ev:n_images 94 ; ev:n_with_feature 0 ; ev:confidence 0.0 ;
         ev:ci_low 0.0 ; ev:ci_high 0.039 ; ev:lift 0.0 ; ev:status "contradicted" .
 
-so SPARQL can filter links by support or source (``queries/concepts-of-condition-
+An observed link (``Condition.observed_concepts``) is an annotation assertion ``C
+:has_observed_feature F``, not a logical axiom; its evidence annotates that assertion the
+same way (``owl:annotatedProperty :has_observed_feature ; owl:annotatedTarget F``), so
+SPARQL can filter links of either relation by support or source (``queries/concepts-of-condition-
 evidence.rq``, ``queries/conditions-with-concept-by-lift.rq``). The ``ev:`` vocabulary is
 derm-onto's own (:data:`EV`), the same for every ontology. Links without evidence get
 nothing; zero counts are evidence too (a contradicted link shows its 0 of n).
@@ -93,6 +96,7 @@ def evidence_triples(
     report = check(ontology, document, options)
     datasets = {s["source"]: f"{s['dataset']} {s['version']}" for s in document["sources"]}
     nodes = _restrictions(graph, ontology)
+    has_observed = URIRef(ontology.base_iri + "has_observed_feature")
     out: list[tuple[Any, Any, Any]] = []
     for name, label in PROPERTIES.items():
         out.append((URIRef(EV + name), RDF.type, OWL.AnnotationProperty))
@@ -101,12 +105,19 @@ def evidence_triples(
         if link.status == "no_data":
             continue
         source_iri = ontology.expand(link.condition)
-        node = nodes.get((source_iri, ontology.expand(link.feature)))
-        if node is None:
-            continue
+        feature_iri = URIRef(ontology.expand(link.feature))
+        node: Any
+        if link.relation == "observed":
+            prop, node, tag = has_observed, feature_iri, "observed_"
+            if (URIRef(source_iri), prop, node) not in graph:
+                continue
+        else:
+            prop, node, tag = RDFS.subClassOf, nodes.get((source_iri, str(feature_iri))), ""
+            if node is None:
+                continue
         for e in link.evidence:
             axiom = BNode(
-                f"evidence_{_safe(link.condition)}_{_safe(link.feature)}_"
+                f"evidence_{tag}{_safe(link.condition)}_{_safe(link.feature)}_"
                 f"{_safe(e.source)}_{_safe(e.column)}"
             )
             values: list[tuple[str, Any]] = [
@@ -128,7 +139,7 @@ def evidence_triples(
             out += [
                 (axiom, RDF.type, OWL.Axiom),
                 (axiom, OWL.annotatedSource, URIRef(source_iri)),
-                (axiom, OWL.annotatedProperty, RDFS.subClassOf),
+                (axiom, OWL.annotatedProperty, prop),
                 (axiom, OWL.annotatedTarget, node),
             ]
             out += [(axiom, URIRef(EV + key), value) for key, value in values]
@@ -137,7 +148,7 @@ def evidence_triples(
 
 def graph_with_evidence(ontology: Ontology, path: str | os.PathLike[str] | None = None) -> Any:
     """The ontology's RDF graph with the evidence of an associations file (default: the
-    bundled one) as axiom annotations on its typical-feature links.
+    bundled one) as axiom annotations on its typical and observed links.
 
     >>> from derm_onto.jsonio import load
     >>> from derm_onto.resources import bundled_ontology_path

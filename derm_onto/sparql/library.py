@@ -4,7 +4,8 @@ and the plain result type every engine returns.
 Parameters are bound, never pasted into the query text: rdflib ``initBindings``; for
 Oxigraph and remote endpoints an inline ``VALUES`` block of escaped RDF terms, the first
 element of the top-level group. Besides declared parameters every query may use
-``?has_feature`` and ``?entry_kind``, bound to the ontology's own properties.
+``?has_feature``, ``?has_observed_feature`` and ``?entry_kind``, bound to the ontology's own
+properties.
 
 >>> [p.name for p in load_query("children").params]
 ['term']
@@ -201,6 +202,7 @@ def bindings(query: Query, ontology: Ontology, values: Mapping[str, str]) -> dic
         raise DermOntoError(f"query {query.name!r} needs --param {missing[0]}=VALUE")
     bound: dict[str, Any] = {
         "has_feature": URIRef(ontology.base_iri + "has_feature"),
+        "has_observed_feature": URIRef(ontology.base_iri + "has_observed_feature"),
         "entry_kind": URIRef(ontology.base_iri + "entry_kind"),
     }
     for name, raw in values.items():
