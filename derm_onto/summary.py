@@ -93,6 +93,8 @@ def summarize(ontology: Ontology) -> dict[str, Any]:
         "leaves_per_depth": {str(d): leaf_depths[d] for d in sorted(leaf_depths)},
         "with_definition": sum(1 for t in ontology.terms() if t.definition),
         "with_xref": sum(1 for t in ontology.terms() if t.xrefs),
+        "typical_links": sum(len(c.concepts) + len(c.findings) for c in ontology.conditions),
+        "observed_links": sum(len(c.observed_concepts) for c in ontology.conditions),
     }
 
 
@@ -118,4 +120,6 @@ def format_summary(stats: dict[str, Any]) -> str:
     ]
     lines.append(f"with definition  {stats['with_definition']}")
     lines.append(f"with xref        {stats['with_xref']}")
+    lines.append(f"typical links    {stats['typical_links']}  (concepts and findings, inherited)")
+    lines.append(f"observed links   {stats['observed_links']}  (concepts seen in the images)")
     return "\n".join(lines)

@@ -260,3 +260,13 @@ def test_observed_links_carry_their_evidence_into_sparql(tmp_path: Path) -> None
             best.n_images,
             best.n_with_feature,
         )
+
+
+def test_info_counts_both_relations(bundled: Ontology) -> None:
+    from derm_onto.summary import format_summary, summarize
+
+    stats = summarize(bundled)
+    assert stats["typical_links"] == len(evidence.asserted_links(bundled))
+    assert stats["observed_links"] == len(evidence.observed_links(bundled)) > 0
+    text = format_summary(stats)
+    assert f"observed links   {stats['observed_links']}" in text

@@ -191,7 +191,7 @@ def _strings(ontology: Ontology) -> Iterator[tuple[str, str]]:
             if term.replaced_by:
                 yield f"{where}/replaced_by", term.replaced_by
             if isinstance(term, Condition):
-                for value in (*term.concepts, *term.findings):
+                for value in (*term.concepts, *term.findings, *term.observed_concepts):
                     yield f"{where}/features", value
             elif isinstance(term, Concept | Finding) and term.category is not None:
                 yield f"{where}/category", term.category.value
