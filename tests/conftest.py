@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,20 @@ if "DERM_ONTO_CACHE" not in os.environ:
     os.environ["DERM_ONTO_CACHE"] = tempfile.mkdtemp(prefix="derm-onto-test-cache-")
 TINY = Path(__file__).resolve().parent / "data" / "tiny.json"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def with_observed(onto: Ontology, observed: Mapping[str, Iterable[str]]) -> Ontology:
+    """``onto`` whose conditions have exactly these observed concepts (by condition id;
+    every other condition none): ``with_observed(onto, {})`` clears them all."""
+    import dataclasses
+
+    return dataclasses.replace(
+        onto,
+        conditions=tuple(
+            dataclasses.replace(c, observed_concepts=tuple(observed.get(c.id, ())))
+            for c in onto.conditions
+        ),
+    )
 
 
 def shared_file(relative: str) -> Path:

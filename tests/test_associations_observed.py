@@ -5,7 +5,6 @@ shared datasets."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from derm_onto.jsonio import load
 from derm_onto.model import Concept, ConceptCategory, Ontology
 from derm_onto.resources import DERM1M_CURATION, bundled_ontology_path, data_dir
 
-from .conftest import shared_file
+from .conftest import shared_file, with_observed
 
 
 @pytest.fixture(scope="module")
@@ -104,24 +103,21 @@ def test_observed_links_leave_the_typical_verdicts_alone(
     bundled: Ontology, document: dict[str, Any]
 ) -> None:
     """Observed links are tested in their own multiple-testing family."""
-    plain = dataclasses.replace(
-        bundled,
-        conditions=tuple(dataclasses.replace(c, observed_concepts=()) for c in bundled.conditions),
-    )
-    with_observed = evidence.check(bundled, document)
+    plain = with_observed(bundled, {})
+    checked = evidence.check(bundled, document)
     without = evidence.check(plain, document)
-    typical = [x for x in with_observed.links if x.relation == "typical"]
+    typical = [x for x in checked.links if x.relation == "typical"]
     assert [(x.condition, x.feature, x.status) for x in typical] == [
         (x.condition, x.feature, x.status) for x in without.links
     ]
-    observed = [x for x in with_observed.links if x.relation == "observed"]
+    observed = [x for x in checked.links if x.relation == "observed"]
     assert len(observed) == len(evidence.observed_links(bundled)) > 0
     assert all(x.status == "supported" for x in observed)
     # unlinked frequent concepts are candidates before the observed links exist, not after
     before = {(x.condition, x.feature) for x in without.candidates}
-    after = {(x.condition, x.feature) for x in with_observed.candidates}
+    after = {(x.condition, x.feature) for x in checked.candidates}
     assert after == before - set(evidence.observed_links(bundled))
-    text = evidence.format_report(bundled, with_observed)
+    text = evidence.format_report(bundled, checked)
     assert f"observed links: {len(observed)}" in text and "with_observed:" in text
 
 
@@ -236,15 +232,10 @@ def test_observed_links_carry_their_evidence_into_sparql(tmp_path: Path) -> None
     doc = mine([str(_tiny_table(tmp_path))], tiny, MineOptions(min_images=10))
     wanted = evidence.check(tiny, doc).observed_policy(tiny)
     assert wanted
-    observed = dataclasses.replace(
-        tiny,
-        conditions=tuple(
-            dataclasses.replace(
-                c, observed_concepts=tuple(sorted(f for k, f in wanted if k == c.id))
-            )
-            for c in tiny.conditions
-        ),
-    )
+    grouped: dict[str, list[str]] = {}
+    for c, f in sorted(wanted):
+        grouped.setdefault(c, []).append(f)
+    observed = with_observed(tiny, grouped)
     (tmp_path / "ev.json").write_bytes(evidence.dumps(doc))
     graph = graph_with_evidence(observed, tmp_path / "ev.json")
     condition, feature = sorted(wanted)[0]

@@ -14,6 +14,7 @@ from derm_onto.owl import reason
 from derm_onto.resources import bundled_ontology_path
 
 from . import ids
+from .conftest import with_observed
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None and __import__("os").environ.get("CI") != "true",
@@ -104,13 +105,7 @@ def test_observed_concepts_are_annotations_to_owlready2_and_change_no_inference(
     from derm_onto.rdf import export
 
     observed = {ids.PSORIASIS: (ids.PIGMENT_NETWORK,), ids.MELANOMA: (ids.PAPULE, ids.SCALE)}
-    onto = dataclasses.replace(
-        tiny,
-        conditions=tuple(
-            dataclasses.replace(c, observed_concepts=observed.get(c.id, ()))
-            for c in tiny.conditions
-        ),
-    )
+    onto = with_observed(tiny, observed)
     path = tmp_path / "observed.owl"
     path.write_bytes(export(onto, "owl"))
     world = owlready2.World()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, require
+from .conftest import ROOT, require, with_observed
 
 OWLAPI_JARS = Path("/usr/share/java")
 SAVE = """
@@ -93,7 +93,6 @@ def test_owlapi_sees_observed_concepts_as_annotation_assertions(tiny, tmp_path: 
     """The OWL API (Protege's and ROBOT's library) reads each observed concept as an
     AnnotationAssertion axiom with the concept's IRI as value, never in a SubClassOf axiom;
     its save reads back into the same JSON."""
-    import dataclasses
 
     from derm_onto.jsonio import dumps
     from derm_onto.rdf import export, import_rdf
@@ -102,13 +101,7 @@ def test_owlapi_sees_observed_concepts_as_annotation_assertions(tiny, tmp_path: 
 
     _owlapi()
     observed = {ids.MELANOMA: (ids.PAPULE,), ids.NEVUS: (ids.PAPULE, ids.SCALE)}
-    onto = dataclasses.replace(
-        tiny,
-        conditions=tuple(
-            dataclasses.replace(c, observed_concepts=observed.get(c.id, ()))
-            for c in tiny.conditions
-        ),
-    )
+    onto = with_observed(tiny, observed)
     exported, saved = tmp_path / "t.owl", tmp_path / "saved.owl"
     exported.write_bytes(export(onto, "owl"))
     prop = onto.base_iri + "has_observed_feature"

@@ -34,6 +34,7 @@ from derm_onto.rdf import export, import_rdf, parse, prefix_context, rdf_format,
 from derm_onto.resources import bundled_ontology_path
 
 from . import ids
+from .conftest import with_observed
 
 FORMATS = ["ttl", "owl", "nt", "jsonld"]
 
@@ -178,10 +179,7 @@ def test_observed_concepts_are_annotation_assertions_not_axioms(rich) -> None:
     has_observed_feature declaration is the same with or without them."""
     from rdflib import OWL, RDF, RDFS, URIRef
 
-    plain = dataclasses.replace(
-        rich,
-        conditions=tuple(dataclasses.replace(c, observed_concepts=()) for c in rich.conditions),
-    )
+    plain = with_observed(rich, {})
     prop = URIRef(rich.base_iri + "has_observed_feature")
     g = to_graph(rich)
     added = set(g) - set(to_graph(plain))

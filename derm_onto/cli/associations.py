@@ -9,6 +9,14 @@ import click
 
 from derm_onto.cli._common import ONTOLOGY_OPTION, OUTPUT_OPTION, PATH_TYPE, load_ontology
 
+EVIDENCE_OPTION = click.option(
+    "--evidence",
+    "evidence_path",
+    type=PATH_TYPE,
+    default=None,
+    help="Evidence file (default: the bundled ontology/derm1m.associations.json).",
+)
+
 
 @click.group()
 def associations() -> None:
@@ -84,13 +92,7 @@ def mine(
 
 
 @associations.command()
-@click.option(
-    "--evidence",
-    "evidence_path",
-    type=PATH_TYPE,
-    default=None,
-    help="Evidence file (default: the bundled ontology/derm1m.associations.json).",
-)
+@EVIDENCE_OPTION
 @ONTOLOGY_OPTION
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -179,13 +181,7 @@ def check(
     default=None,
     help="Curation file to update (default: the bundled ontology/derm1m.curation.json).",
 )
-@click.option(
-    "--evidence",
-    "evidence_path",
-    type=PATH_TYPE,
-    default=None,
-    help="Evidence file (default: the bundled ontology/derm1m.associations.json).",
-)
+@EVIDENCE_OPTION
 @ONTOLOGY_OPTION
 @click.option(
     "-o",
