@@ -261,3 +261,29 @@ def test_info_counts_both_relations(bundled: Ontology) -> None:
     assert stats["observed_links"] == len(evidence.observed_links(bundled)) > 0
     text = format_summary(stats)
     assert f"observed links   {stats['observed_links']}" in text
+
+
+def test_prompts_never_name_a_pair_the_curation_excluded(
+    bundled: Ontology, document: dict[str, Any]
+) -> None:
+    """With observed links in the ontology, concept-augmented prompts use only linked
+    concepts: take away an observed link a prompt uses (as an `exclude` decision does) and
+    the prompt no longer names it, though the evidence still enriches it."""
+    from derm_onto.associations.text import ConceptEvidence
+
+    text = ConceptEvidence(bundled, document, k=20)
+    observed = set(evidence.observed_links(bundled))
+    condition, feature = next(
+        (c, f) for c, fs in sorted(text.concepts.items()) for f in fs if (c, f) in observed
+    )
+    grouped: dict[str, list[str]] = {}
+    for c, f in sorted(observed - {(condition, feature)}):
+        grouped.setdefault(c, []).append(f)
+    excluded = with_observed(bundled, grouped)
+    assert feature not in ConceptEvidence(excluded, document, k=20).concepts.get(condition, ())
+    unlinked = ConceptEvidence(excluded, document, k=20, linked_only=False)
+    assert feature in unlinked.concepts[condition]
+    graph = hierarchy.build_graph(bundled)
+    typical = {(c.id, f) for c in bundled.conditions for f in c.concepts}
+    linked = evidence.implied_links(graph, typical) | observed
+    assert all((c, f) in linked for c, fs in text.concepts.items() for f in fs)

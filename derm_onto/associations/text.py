@@ -7,7 +7,11 @@ A condition's *most supported concepts* are those whose association with it is s
 lift (how much more often the condition shows it than the other images do: the
 characteristic ones first, "arborizing vessels" before "erythema" for basal cell carcinoma),
 then confidence; a concept is skipped when one of its descendants also qualifies (no
-"pigment network" beside "atypical pigment network"); artifacts never count.
+"pigment network" beside "atypical pigment network"); artifacts never count. When the
+ontology carries observed links (it went through ``associations observe``), only concepts
+it links to the condition count, typical (own or inherited) or observed: a pair the
+curation excluded on clinical review (plaque on melanoma in situ, which is flat) never
+reaches a prompt, even where the data enrich it.
 Everything is computed once per condition when :class:`ConceptEvidence` is built, so a
 row is a dictionary lookup.
 
@@ -55,6 +59,17 @@ def join_natural(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _linked(ontology: Ontology) -> set[tuple[str, str]]:
+    """(condition, concept) pairs the ontology links: typical (own or inherited from an
+    ancestor) or observed (own only)."""
+    from derm_onto.associations.evidence import implied_links
+
+    graph = hierarchy.build_graph(ontology)
+    typical = {(c.id, f) for c in ontology.conditions for f in c.concepts}
+    observed = {(c.id, f) for c in ontology.conditions for f in c.observed_concepts}
+    return implied_links(graph, typical) | observed
+
+
 class ConceptEvidence:
     """Each condition's most supported concepts (ids), from an evidence document."""
 
@@ -66,10 +81,14 @@ class ConceptEvidence:
         k: int = 3,
         min_confidence: float = 0.4,
         alpha: float = 0.05,
+        linked_only: bool | None = None,
     ) -> None:
         self.ontology = ontology
         self.k = k
         graph = hierarchy.build_graph(ontology, "concepts")
+        if linked_only is None:
+            linked_only = any(c.observed_concepts for c in ontology.conditions)
+        linked = _linked(ontology) if linked_only else None
         usable = {
             t.id
             for t in ontology.concepts
@@ -80,6 +99,8 @@ class ConceptEvidence:
             if r["feature"] not in usable or r["condition"] not in ontology:
                 continue
             if r["q_value"] >= alpha or r["confidence"] < min_confidence:
+                continue
+            if linked is not None and (r["condition"], r["feature"]) not in linked:
                 continue
             slot = best.setdefault(r["condition"], {})
             score = (r["lift"], r["confidence"])
