@@ -127,3 +127,47 @@ def test_a_read_error_reaches_the_caller_through_the_prefetch(
     monkeypatch.setattr(mine_module, "read_selected", broken)
     with pytest.raises(DermOntoError, match=r"t\.csv: malformed table after row 1"):
         mine([str(table)], load(TINY), MineOptions(min_images=1))
+
+
+header_names = st.lists(
+    st.text(st.characters(codec="utf-8", exclude_characters='\r\n"'), min_size=1, max_size=12),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(deadline=None, max_examples=40)
+@given(header_names, st.integers(0, 3), st.sampled_from(["csv", "tsv", "csv.gz"]))
+def test_header_equals_read_columns(names: list[str], rows: int, suffix: str) -> None:
+    import gzip
+    import tempfile
+
+    from derm_onto.tables import read_columns
+
+    sep = "\t" if suffix == "tsv" else ","
+    line = sep.join('"' + n + '"' for n in names)
+    text = line + "\n" + "".join(sep.join("x" for _ in names) + "\n" for _ in range(rows))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"t.{suffix}"
+        data = text.encode("utf-8")
+        path.write_bytes(gzip.compress(data) if suffix.endswith("gz") else data)
+        try:
+            expected: Any = read_columns(path)
+        except DermOntoError as exc:  # a duplicate name: the same message
+            expected = str(exc)
+        try:
+            found: Any = mine_module.header(str(path))
+        except DermOntoError as exc:
+            found = str(exc)
+        assert found == expected
+
+
+def test_a_header_longer_than_the_first_block_is_read_whole(tmp_path: Path) -> None:
+    names = [f"column_{i:05d}_{'x' * 40}" for i in range(3000)]  # ~150 KB of header
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
+    assert mine_module.header(str(path)) == names
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,a\n1,2,3\n")
+    with pytest.raises(DermOntoError, match="'a' appears twice"):
+        mine_module.header(str(bad))
