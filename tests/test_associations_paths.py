@@ -4,6 +4,7 @@ views of Arrow arrays, memoised ancestors, rounding in bulk, batches read ahead 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from derm_onto import hierarchy
 from derm_onto.associations.mine import Vocabulary
+from derm_onto.associations.sources import ACCEPTED_METHODS
 from derm_onto.errors import DermOntoError, UnknownTermError
 from derm_onto.jsonio import load
 from derm_onto.model import KINDS
@@ -253,3 +255,84 @@ def test_vectorised_fisher_tails_equal_a_pair_by_pair_reference(
     finally:
         stats.SCALAR_TAIL = before
     assert got.tolist() == want
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 6), max_size=4), min_size=1, max_size=8),
+    st.lists(st.integers(0, 7), max_size=12),
+)
+def test_csr_rows_equal_indexing_each_row(table: list[list[int]], rows: list[int]) -> None:
+    import numpy as np
+
+    rows = [r % len(table) for r in rows]
+    indptr = np.concatenate(([0], np.cumsum([len(r) for r in table]))).astype(np.int64)
+    indices = np.array([x for r in table for x in r], dtype=np.int64)
+    lengths, found = mine_module.csr_rows(indptr, indices, np.array(rows, dtype=np.int64))
+    assert lengths.tolist() == [len(table[r]) for r in rows]
+    assert found.tolist() == [x for r in rows for x in table[r]]
+
+
+_BUNDLED = load(bundled_ontology_path())
+_VOCAB = Vocabulary(_BUNDLED)
+_CONCEPT_NAMES = sorted({n for c in _BUNDLED.concepts for n in c.names})[:60]
+_PART = st.sampled_from(
+    [*_CONCEPT_NAMES, "no visual concepts", "unknown", "made-up thing", "", " papule "]
+)
+
+
+@settings(deadline=None, max_examples=30)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 5), st.lists(_PART, max_size=5)), max_size=40),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_list_column_counts_by_parts_equal_a_per_row_reference(
+    batches: list[list[tuple[int, list[str]]]],
+) -> None:
+    """Each batch's distinct cells are split once and rows take their cell's features: the
+    same counts as matching every row's cell on its own (a feature twice in a row, through
+    two parts or a part and its ancestor's name, counts once); unmapped parts by rows."""
+    import numpy as np
+    import pyarrow as pa
+
+    from derm_onto.associations.sources import FeatureColumn
+
+    assert _VOCAB.comma_free("concepts")  # the Derm1M path: lists split into parts
+    state = mine_module._ColumnState(_VOCAB, FeatureColumn("skin_concept", "concepts", "list"))
+    n_labels = 6
+    n_features = len(_VOCAB.features)
+    counts = np.zeros((n_labels, n_features), np.int64)
+    rows = np.zeros(n_labels, np.int64)
+    unmapped: Counter[str] = Counter()
+    for batch in batches:
+        labels = np.array([label for label, _ in batch], dtype=np.int64)
+        cells = [", ".join(parts) for _, parts in batch]
+        state.add_parts(labels, pa.array(cells, pa.string()), n_labels)
+        for label, cell in zip(labels.tolist(), cells, strict=True):
+            matches = _VOCAB.match_list("concepts", cell) if cell.strip() else []
+            real = [m for m in matches if m.method not in ("sentinel", "empty")]
+            accepted = [m.id for m in real if m.matched and m.method in ACCEPTED_METHODS]
+            features = {
+                _VOCAB.feature_index[a]
+                for i in accepted
+                for a in _VOCAB.up("concepts", i)
+                if a in _VOCAB.feature_index
+            }
+            if real:
+                rows[label] += 1
+                for f in features:
+                    counts[label, f] += 1
+            for part in cell.split(","):
+                m = _VOCAB.matchers["concepts"].match(part.strip())
+                if (
+                    part.strip()
+                    and m.method not in ("sentinel", "empty")
+                    and not (m.matched and m.method in ACCEPTED_METHODS)
+                ):
+                    unmapped[m.input] += 1
+    assert state.rows[:n_labels].tolist() == rows.tolist()
+    assert state.counts[:n_labels].tolist() == counts.tolist()
+    assert {text: n for (text, _, _), n in state.unmapped.rows.items()} == dict(unmapped)

@@ -6,11 +6,11 @@ hierarchy), so a value becomes a small multi-hot row: the conditions it counts f
 matched conditions and all their ancestors, de-duplicated, so an image of nodular melanoma
 counts once for melanoma and once for each ancestor) and the features it shows (matched
 concepts or findings and their ancestors: a nose image is also a face and a head image).
-Counting is then sparse matrix algebra over the batch: ``J`` (label value x cell value
-pair counts) times ``B`` (cell value x feature) gives per-label-value feature counts, and
-``A^T`` (condition x label value) rolls them up the hierarchy. Memory holds only the
-per-distinct-value tables and a (label values x features) count matrix per column, so it
-stays flat as rows grow.
+Counting is then sparse matrix algebra over the batch, in numpy: each row adds its cell
+value's row of ``B`` (cell value x feature, 0/1, as CSR arrays) to its label value's counts
+(one ``bincount`` per batch), and ``A^T`` (condition x label value) rolls them up the
+hierarchy. Memory holds only the per-distinct-value tables and a (label values x features)
+count matrix per column, so it stays flat as rows grow.
 
 >>> from derm_onto.jsonio import load
 >>> from derm_onto.resources import bundled_ontology_path
@@ -195,7 +195,7 @@ class _ColumnState:
         self.covered: set[int] = set()
         self.counts = np.zeros((0, len(vocab.features)), dtype=np.int64)  # label value x feature
         self.rows = np.zeros(0, dtype=np.int64)  # annotated rows per label value
-        self._matrix: Any = None
+        self._matrix: tuple[Any, Any] | None = None
         self._annotated: Any = None
         self._indptr: list[int] = [0]  # the matrix's rows, as code() adds values
         self._indices: list[int] = []
@@ -274,20 +274,16 @@ class _ColumnState:
             self._unmapped_text[code] = (text, method, candidates)
         return code
 
-    def matrix(self) -> Any:
-        """The (cell value x feature) 0/1 matrix, annotated values only (rebuilt, in C,
-        from the row lists :meth:`code` extends, when values were added)."""
+    def matrix(self) -> tuple[Any, Any]:
+        """The (cell value x feature) 0/1 matrix, annotated values only, as CSR arrays
+        ``(indptr, indices)`` (rebuilt from the row lists :meth:`code` extends, when values
+        were added)."""
         if self._matrix is None:
             import numpy as np
-            from scipy import sparse
 
-            self._matrix = sparse.csr_matrix(
-                (
-                    np.ones(len(self._indices), dtype=np.int64),
-                    np.array(self._indices, dtype=np.int64),
-                    np.array(self._indptr, dtype=np.int64),
-                ),
-                shape=(len(self.features), len(self.vocab.features)),
+            self._matrix = (
+                np.array(self._indptr, dtype=np.int64),
+                np.array(self._indices, dtype=np.int64),
             )
             self._annotated = np.array(self.annotated, dtype=bool)
         return self._matrix
@@ -305,64 +301,96 @@ class _ColumnState:
             self.counts = np.vstack([self.counts, np.zeros((grow, self.counts.shape[1]), np.int64)])
             self.rows = np.concatenate([self.rows, np.zeros(grow, np.int64)])
 
-    def _count_unmapped(self, codes: Any) -> None:
+    def _count_unmapped(self, codes: Any, weights: Any = None) -> None:
+        """Rows per unmapped value: ``codes`` (one per row, or one per distinct cell with
+        its rows as ``weights``)."""
         import numpy as np
 
         if not self._unmapped_text:
             return
-        per_code = np.bincount(codes, minlength=len(self.features))
+        per_code = np.bincount(codes, weights=weights, minlength=len(self.features))
         for code, (text, method, candidates) in self._unmapped_text.items():
             if per_code[code]:
                 self.unmapped.add(text, method, candidates, int(per_code[code]))
 
+    def _count(self, labels: Any, lengths: Any, features: Any, n_labels: int) -> None:
+        """Add rows' features to the counts: row i has label ``labels[i]`` and the next
+        ``lengths[i]`` of ``features`` (distinct within the row)."""
+        import numpy as np
+
+        n_features = len(self.vocab.features)
+        cells = np.repeat(labels * n_features, lengths) + features
+        self.counts[:n_labels] += np.bincount(cells, minlength=n_labels * n_features).reshape(
+            n_labels, n_features
+        )
+
     def add(self, labels: Any, cells: Any, n_labels: int) -> None:
         """Count one batch: label codes and cell codes, row-aligned."""
         import numpy as np
-        from scipy import sparse
 
         self._grow(n_labels)
         keep = self.annotated_mask()[cells]
         labels, cells = labels[keep], cells[keep]
         if labels.size == 0:
             return
-        pairs = sparse.csr_matrix(
-            (np.ones(labels.size, dtype=np.int64), (labels, cells)),
-            shape=(n_labels, len(self.features)),
-        )
-        self.counts[:n_labels] += (pairs @ self.matrix()).toarray()
+        self._count(labels, *csr_rows(*self.matrix(), cells), n_labels)
         self.rows[:n_labels] += np.bincount(labels, minlength=n_labels)
         self._count_unmapped(cells)
 
     def add_parts(self, labels: Any, array: Any, n_labels: int) -> None:
         """Count one batch of a list column by its parts: each distinct *part* is resolved
         once (not each distinct combination), and a row's features are the union of its
-        parts' features (a feature twice in a row counts once)."""
+        parts' features (a feature twice in a row counts once).
+
+        The batch's distinct cells are split (half as many as rows in a Derm1M table) and
+        each one's feature set is made once; the rows then take their cell's set."""
         import numpy as np
         import pyarrow.compute as pc
 
         self._grow(n_labels)
+        encoded = pc.dictionary_encode(_no_nulls(array))
+        cell = _ints(encoded.indices)  # per row: its distinct cell
+        n_cells = len(encoded.dictionary)
         # split on commas only (a literal split is cheaper than a regex): a part holding ";"
         # or "|" is split again when it is resolved (match_list); parts are stripped there
-        parts = pc.split_pattern(_no_nulls(array), pattern=",")
-        parent = _ints(pc.list_parent_indices(parts))
+        parts = pc.split_pattern(encoded.dictionary, pattern=",")
+        parent = _ints(pc.list_parent_indices(parts))  # per part: its cell
         codes = _encode(pc.list_flatten(parts), self.code)
-        annotated = self.annotated_mask()[codes]
-        row_ok = np.bincount(parent[annotated], minlength=len(array)) > 0
-        self.rows[:n_labels] += np.bincount(labels[row_ok], minlength=n_labels)
-        chosen = self.matrix()[codes]
+        annotated = np.bincount(parent[self.annotated_mask()[codes]], minlength=n_cells) > 0
+        self.rows[:n_labels] += np.bincount(labels[annotated[cell]], minlength=n_labels)
         n_features = len(self.vocab.features)
-        keys = np.repeat(parent, np.diff(chosen.indptr)).astype(np.int64) * n_features
-        keys += chosen.indices
-        # rows come in order, so a stable sort only orders each row's few features (much
-        # faster than np.unique's hashing); then drop repeats of a (row, feature) pair
+        lengths, features = csr_rows(*self.matrix(), codes)
+        keys = np.repeat(parent.astype(np.int64) * n_features, lengths) + features
+        # parts come in cell order, so a stable sort only orders each cell's few features
+        # (much faster than np.unique's hashing); then drop repeats of a (cell, feature)
         keys.sort(kind="stable")
         if keys.size > 1:
             keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-        cells = labels[keys // n_features] * n_features + keys % n_features
-        self.counts[:n_labels] += np.bincount(cells, minlength=n_labels * n_features).reshape(
-            n_labels, n_features
-        )
-        self._count_unmapped(codes)
+        owner = keys // n_features
+        per_cell = np.bincount(owner, minlength=n_cells)
+        offsets = np.concatenate(([0], np.cumsum(per_cell)))
+        self._count(labels, *csr_rows(offsets, keys - owner * n_features, cell), n_labels)
+        self._count_unmapped(codes, np.bincount(cell, minlength=n_cells)[parent])
+
+
+def csr_rows(indptr: Any, indices: Any, rows: Any) -> tuple[Any, Any]:
+    """Rows of a CSR structure, concatenated: ``(lengths, indices)`` with ``lengths[i]``
+    the length of ``rows[i]``'s row (what ``matrix[rows]`` holds, without scipy).
+
+    >>> import numpy as np
+    >>> lengths, found = csr_rows(np.array([0, 2, 2, 5]), np.arange(5), np.array([2, 0, 1, 2]))
+    >>> lengths.tolist(), found.tolist()
+    ([3, 2, 0, 3], [2, 3, 4, 0, 1, 2, 3, 4])
+    """
+    import numpy as np
+
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    ends = np.cumsum(lengths)
+    positions = np.repeat(starts - ends + lengths, lengths) + np.arange(
+        int(ends[-1]) if ends.size else 0
+    )
+    return lengths, indices[positions]
 
 
 def fold_sentinel(vocab: Vocabulary, kind: Kind, value: str) -> bool:
@@ -692,23 +720,21 @@ def _column_stats(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Records and margins of one column."""
     import numpy as np
-    from scipy import sparse
 
     from derm_onto.associations import stats
 
     n_values = len(run.labels.conditions)
-    rows = [i for i, cs in enumerate(run.labels.conditions) for _ in cs]
-    cols = [c for cs in run.labels.conditions for c in cs]
-    roll = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int64), (rows, cols)),
-        shape=(n_values, len(vocab.conditions)),
-    )
+    # label value -> the conditions it counts for: each value's counts go to all of them
+    rows = np.array([i for i, cs in enumerate(run.labels.conditions) for _ in cs], np.int64)
+    cols = np.array([c for cs in run.labels.conditions for c in cs], np.int64)
     matched = np.array([bool(cs) for cs in run.labels.conditions], dtype=bool)
     counts = state.counts[:n_values]
     per_value = state.rows[:n_values]
     n_total = int(per_value[matched].sum())
-    n_c = np.asarray(roll.T @ per_value).ravel()
-    n_cf = np.asarray(roll.T @ counts)
+    n_c = np.zeros(len(vocab.conditions), np.int64)
+    np.add.at(n_c, cols, per_value[rows])
+    n_cf = np.zeros((len(vocab.conditions), counts.shape[1]), np.int64)
+    np.add.at(n_cf, cols, counts[rows])
     n_f = counts[matched].sum(axis=0)
     covered = np.array(sorted(state.covered), dtype=np.int64)
     tested = np.flatnonzero(n_c >= options.min_images)
@@ -817,7 +843,7 @@ def mine(
         return digests[path]
 
     try:
-        for module in ("numpy", "pyarrow.compute", "scipy.sparse", "scipy.special"):
+        for module in ("numpy", "pyarrow.compute", "scipy.special"):
             importlib.import_module(module)  # now, while the files are hashed
         return _mine(named, ontology, options, show_progress, adapters, digest)
     finally:
