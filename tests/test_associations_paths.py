@@ -336,3 +336,30 @@ def test_list_column_counts_by_parts_equal_a_per_row_reference(
     assert state.rows[:n_labels].tolist() == rows.tolist()
     assert state.counts[:n_labels].tolist() == counts.tolist()
     assert {text: n for (text, _, _), n in state.unmapped.rows.items()} == dict(unmapped)
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.none(), st.sampled_from(["a", "b", "é", "", " a", "c,d"])), max_size=9
+        ),
+        max_size=5,
+    )
+)
+def test_interned_codes_equal_a_lookup_per_row(batches: list[list[str | None]]) -> None:
+    """Batch by batch, each row's code is what a dict lookup of its value gives (a null
+    as ""), and each new value is resolved once."""
+    import pyarrow as pa
+
+    codes: dict[str, int] = {}
+    resolved: list[str] = []
+
+    def lookup(value: str) -> int:
+        resolved.append(value)
+        return codes.setdefault(value, len(codes))
+
+    encode = mine_module.Interned(codes, lookup)
+    for batch in batches:
+        got = encode(pa.array(batch, pa.string())).tolist()
+        assert got == [codes["" if v is None else v] for v in batch]
+    assert sorted(resolved) == sorted(set(resolved)) == sorted(codes)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -158,6 +158,7 @@ class _LabelState:
         self.codes: dict[str, int] = {}
         self.conditions: list[tuple[int, ...]] = []
         self.status: list[str] = []
+        self.encode = Interned(self.codes, self.code)
 
     def code(self, value: str) -> int:
         found = self.codes.get(value)
@@ -189,6 +190,7 @@ class _ColumnState:
         self.vocab = vocab
         self.spec = spec
         self.codes: dict[str, int] = {}
+        self.encode = Interned(self.codes, self.code)
         self.features: list[tuple[int, ...]] = []
         self.annotated: list[bool] = []
         self.unmapped = _Unmapped()
@@ -355,7 +357,7 @@ class _ColumnState:
         # or "|" is split again when it is resolved (match_list); parts are stripped there
         parts = pc.split_pattern(encoded.dictionary, pattern=",")
         parent = _ints(pc.list_parent_indices(parts))  # per part: its cell
-        codes = _encode(pc.list_flatten(parts), self.code)
+        codes = self.encode(pc.list_flatten(parts))
         annotated = np.bincount(parent[self.annotated_mask()[codes]], minlength=n_cells) > 0
         self.rows[:n_labels] += np.bincount(labels[annotated[cell]], minlength=n_labels)
         n_features = len(self.vocab.features)
@@ -398,18 +400,43 @@ def fold_sentinel(vocab: Vocabulary, kind: Kind, value: str) -> bool:
     return vocab.matchers[kind].match(value).method == "sentinel"
 
 
-def _encode(array: Any, lookup: Any) -> Any:
-    """Row codes of a string array, resolving each distinct value once."""
-    import numpy as np
-    import pyarrow.compute as pc
+class Interned:
+    """Codes of string arrays against a growing table of values: ``codes`` (value -> code,
+    the codes 0, 1, 2, ... in insertion order) and ``lookup`` (resolves a new value and
+    adds it). Arrow finds the known values (``index_in``: a value's index in the table is
+    its code); only values never seen go through Python, each once. A batch of a Derm1M
+    table holds hundreds of label values and parts that earlier batches already resolved.
 
-    encoded = pc.dictionary_encode(_no_nulls(array))
-    mapping = np.fromiter(
-        (lookup(v) for v in encoded.dictionary.to_pylist()),
-        dtype=np.int64,
-        count=len(encoded.dictionary),
-    )
-    return mapping[_ints(encoded.indices)]
+    >>> import pyarrow as pa
+    >>> codes: dict[str, int] = {}
+    >>> encode = Interned(codes, lambda v: codes.setdefault(v, len(codes)))
+    >>> encode(pa.array(["b", "a", "b"])).tolist(), encode(pa.array(["a", "c"])).tolist()
+    ([0, 1, 0], [1, 2])
+    """
+
+    def __init__(self, codes: dict[str, int], lookup: Callable[[str], int]) -> None:
+        self.codes = codes
+        self.lookup = lookup
+        self._table: Any = None
+
+    def _known(self) -> Any:
+        import pyarrow as pa
+
+        if self._table is None or len(self._table) != len(self.codes):
+            self._table = pa.array(list(self.codes), pa.string())
+        return self._table
+
+    def __call__(self, array: Any) -> Any:
+        import numpy as np
+        import pyarrow.compute as pc
+
+        array = _no_nulls(array)
+        found = pc.index_in(array, value_set=self._known())
+        if found.null_count:
+            for value in pc.unique(pc.filter(array, pc.is_null(found))).to_pylist():
+                self.lookup(value)
+            found = pc.index_in(array, value_set=self._known())
+        return _ints(found).astype(np.int64)
 
 
 def _no_nulls(array: Any) -> Any:
@@ -555,7 +582,7 @@ class _SourceRun:
                 label_array = pc.take(join[1], pc.index_in(key, value_set=join[0]))
             else:
                 label_array = batch.column(self.spec.label_column)
-            labels = _encode(label_array, self.labels.code)
+            labels = self.labels.encode(label_array)
             n_labels = len(self.labels.conditions)
             per_label = np.bincount(labels, minlength=n_labels)
             if self.label_rows is None:
@@ -569,7 +596,7 @@ class _SourceRun:
                 if state.spec.encoding == "list" and self.vocab.comma_free(state.spec.kind):
                     state.add_parts(labels, column, n_labels)
                     continue
-                cells = _encode(column, state.code)
+                cells = state.encode(column)
                 state.add(labels, cells, n_labels)
         for state in self.columns:  # label values first seen after a column's last batch
             state.add(np.zeros(0, np.int64), np.zeros(0, np.int64), len(self.labels.conditions))
@@ -627,13 +654,20 @@ def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
         thread.join()
 
 
+#: CSV bytes per record batch when mining: 2 MiB, not the 8 MiB of derm_onto.tables. Arrow's
+#: allocator hands buffers of 8 MiB blocks back to the kernel and faults fresh pages in for
+#: the next block (over half a second of kernel time on a 1M-row Derm1M table); smaller
+#: blocks reuse its pages and peak memory is lower. Interned codes keep per-batch work small.
+BLOCK_SIZE = 1 << 21
+
+
 def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
     """Record batches of only ``columns`` (as strings), streamed: the reader still splits
     every CSV row, but converts only the columns that count (a Derm1M caption is skipped).
-    Parquet reads only those column chunks."""
+    Parquet reads only those column chunks. CSV blocks are :data:`BLOCK_SIZE`."""
     import pyarrow as pa
 
-    from derm_onto.tables import BLOCK_SIZE, table_format
+    from derm_onto.tables import table_format
 
     fmt = table_format(path)
     rows = 0
