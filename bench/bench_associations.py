@@ -105,11 +105,13 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
     pa_csv.write_csv(pa.table(columns), str(path))
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MiB) of a child process."""
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of a child process (``cwd``: run from
+    that checkout, first on ``python -m``'s path)."""
+    env = {**os.environ, "PYTHONPATH": str(cwd)} if cwd else None
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -133,9 +135,8 @@ def main() -> None:
     mine = [*env_python, "-m", "derm_onto", "associations", "mine"]
     results: list[dict[str, object]] = []
 
-    other_env = None
-    if args.compare:
-        other_env = {**os.environ, "PYTHONPATH": str(args.compare.resolve())}
+    args.out = args.out.resolve()  # the --compare runs start in their checkout
+    other = args.compare.resolve() if args.compare else None
 
     def measure(name: str, tables: list[str], rows: int) -> None:
         slug = name.replace(" ", "_").replace("+", "_")
@@ -145,13 +146,13 @@ def main() -> None:
         out = [*tables, "-o", str(args.out / f"{slug}.json")]
         other_out = [*tables, "-o", str(args.out / f"{slug}.compare.json")]
         run([*mine, *out])  # warm: page cache, caches
-        if other_env:
-            run([*mine, *other_out], other_env)
+        if other:
+            run([*mine, *other_out], other)
         for _ in range(args.repeat):  # alternating, so all see the same load on the machine
             reads.append(run([*env_python, "-c", READ, *tables]))
             mines.append(run([*mine, *out]))
-            if other_env:
-                others.append(run([*mine, *other_out], other_env))
+            if other:
+                others.append(run([*mine, *other_out], other))
         # the best of --repeat runs: the least disturbed by other work on the machine
         read_s, read_cpu, read_mb = (min(x[i] for x in reads) for i in range(3))
         mine_s, mine_cpu, mine_mb = (min(x[i] for x in mines) for i in range(3))
