@@ -417,24 +417,31 @@ class Interned:
     def __init__(self, codes: dict[str, int], lookup: Callable[[str], int]) -> None:
         self.codes = codes
         self.lookup = lookup
-        self._table: Any = None
+        self._table: Any = None  # the codes' keys in code order, an Arrow array
 
     def _known(self) -> Any:
         import pyarrow as pa
 
-        if self._table is None or len(self._table) != len(self.codes):
+        if self._table is None:
+            self._table = pa.nulls(0, pa.string())
+        if len(self._table) != len(self.codes):  # codes added elsewhere: rebuilt (rare;
+            # pa.array of a list imports pandas, a tenth of a second, in pyarrow 26)
             self._table = pa.array(list(self.codes), pa.string())
         return self._table
 
     def __call__(self, array: Any) -> Any:
         import numpy as np
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         array = _no_nulls(array)
         found = pc.index_in(array, value_set=self._known())
         if found.null_count:
-            for value in pc.unique(pc.filter(array, pc.is_null(found))).to_pylist():
+            new = pc.unique(pc.filter(array, pc.is_null(found)))
+            for value in new.to_pylist():
                 self.lookup(value)
+            # the new values took the next codes, in this order
+            self._table = pa.concat_arrays([self._table, new.cast(pa.string())])
             found = pc.index_in(array, value_set=self._known())
         return _ints(found).astype(np.int64)
 
