@@ -363,3 +363,51 @@ def test_interned_codes_equal_a_lookup_per_row(batches: list[list[str | None]]) 
         got = encode(pa.array(batch, pa.string())).tolist()
         assert got == [codes["" if v is None else v] for v in batch]
     assert sorted(resolved) == sorted(set(resolved)) == sorted(codes)
+
+
+def _dumps_reference(document: dict[str, Any]) -> bytes:
+    """The evidence file's canonical form, spelled out: the head as json.dumps with sorted
+    keys and indent 2; the records one per line (json.dumps, sorted keys), 4 spaces in."""
+    import json
+
+    head = {k: v for k, v in document.items() if k != "associations"}
+    records = document.get("associations", [])
+    body = json.dumps(head, sort_keys=True, indent=2, ensure_ascii=False)
+    if records:
+        lines = ",\n".join(
+            "    " + json.dumps(r, sort_keys=True, ensure_ascii=False) for r in records
+        )
+        block = '"associations": [\n' + lines + "\n  ]"
+    else:
+        block = '"associations": []'
+    rest = body[1:-1].strip("\n")
+    return ("{\n  " + block + ("," + "\n" + rest if rest else "") + "\n}\n").encode("utf-8")
+
+
+_JSON_SCALARS = st.one_of(
+    st.text(),  # non-ASCII, quotes, backslashes, control characters
+    st.floats(),  # nan and infinities too (json writes NaN, Infinity)
+    st.integers(),
+    st.booleans(),
+    st.none(),
+)
+_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    st.lists(st.dictionaries(st.text(max_size=6), _JSON, max_size=6), max_size=6),
+    st.dictionaries(st.text(max_size=8).filter(lambda k: k != "associations"), _JSON, max_size=4),
+)
+def test_dumps_equals_the_reference_form(
+    records: list[dict[str, Any]], head: dict[str, Any]
+) -> None:
+    from derm_onto.associations import evidence
+
+    document = {**head, "associations": records}
+    assert evidence.dumps(document) == _dumps_reference(document)
