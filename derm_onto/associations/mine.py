@@ -30,6 +30,7 @@ count matrix per column, so it stays flat as rows grow.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -315,16 +316,17 @@ class _ColumnState:
             if per_code[code]:
                 self.unmapped.add(text, method, candidates, int(per_code[code]))
 
-    def _count(self, labels: Any, lengths: Any, features: Any, n_labels: int) -> None:
+    def _count(self, labels: Any, lengths: Any, features: Any) -> None:
         """Add rows' features to the counts: row i has label ``labels[i]`` and the next
         ``lengths[i]`` of ``features`` (distinct within the row)."""
         import numpy as np
 
         n_features = len(self.vocab.features)
         cells = np.repeat(labels * n_features, lengths) + features
-        self.counts[:n_labels] += np.bincount(cells, minlength=n_labels * n_features).reshape(
-            n_labels, n_features
-        )
+        # added in place (no label values x features temporary per batch, which costs
+        # its pages and a full add each time); counts is C-contiguous: a flat view
+        assert self.counts.flags.c_contiguous
+        np.add.at(self.counts.reshape(-1), cells, 1)
 
     def add(self, labels: Any, cells: Any, n_labels: int) -> None:
         """Count one batch: label codes and cell codes, row-aligned."""
@@ -335,7 +337,7 @@ class _ColumnState:
         labels, cells = labels[keep], cells[keep]
         if labels.size == 0:
             return
-        self._count(labels, *csr_rows(*self.matrix(), cells), n_labels)
+        self._count(labels, *csr_rows(*self.matrix(), cells))
         self.rows[:n_labels] += np.bincount(labels, minlength=n_labels)
         self._count_unmapped(cells)
 
@@ -371,7 +373,7 @@ class _ColumnState:
         owner = keys // n_features
         per_cell = np.bincount(owner, minlength=n_cells)
         offsets = np.concatenate(([0], np.cumsum(per_cell)))
-        self._count(labels, *csr_rows(offsets, keys - owner * n_features, cell), n_labels)
+        self._count(labels, *csr_rows(offsets, keys - owner * n_features, cell))
         self._count_unmapped(codes, np.bincount(cell, minlength=n_cells)[parent])
 
 
@@ -863,8 +865,6 @@ def mine(
 ) -> dict[str, Any]:
     """Mine the tables (``PATH`` or ``SOURCE=PATH``) into an associations document;
     ``adapters`` add to (or replace, by name) the built-in ones."""
-    import importlib
-
     options = options or MineOptions()
     named: list[tuple[str | None, str]] = []
     for arg in tables:
@@ -884,11 +884,29 @@ def mine(
         return digests[path]
 
     try:
-        for module in ("numpy", "pyarrow.compute", "scipy.special"):
-            importlib.import_module(module)  # now, while the files are hashed
+        _import_numeric()  # now, while the files are hashed
         return _mine(named, ontology, options, show_progress, adapters, digest)
     finally:
         hasher.shutdown(wait=False, cancel_futures=True)
+
+
+def _import_numeric() -> None:
+    """Import numpy, pyarrow.compute and scipy.special. OpenBLAS (numpy's and scipy's, when
+    they load) starts a thread per core that spins a while looking for work: a fifth of a
+    second of CPU, and mining calls no BLAS. Unless ``OPENBLAS_NUM_THREADS`` is set, the
+    libraries that load here take one thread (the environment is restored afterwards; BLAS
+    in this process stays single-threaded)."""
+    import importlib
+
+    quiet_blas = "OPENBLAS_NUM_THREADS" not in os.environ
+    if quiet_blas:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        for module in ("numpy", "pyarrow.compute", "scipy.special"):
+            importlib.import_module(module)
+    finally:
+        if quiet_blas:
+            del os.environ["OPENBLAS_NUM_THREADS"]
 
 
 def _mine(
