@@ -411,3 +411,31 @@ def test_dumps_equals_the_reference_form(
 
     document = {**head, "associations": records}
     assert evidence.dumps(document) == _dumps_reference(document)
+
+
+@pytest.mark.parametrize("preset", [None, "3"])
+def test_numeric_imports_leave_the_environment_as_they_found_it(
+    monkeypatch: pytest.MonkeyPatch, preset: str | None
+) -> None:
+    import os
+
+    if preset is None:
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", preset)
+    import importlib
+
+    seen: dict[str, str | None] = {}
+    original = importlib.import_module
+
+    def spy(name: str, package: str | None = None) -> Any:
+        seen.setdefault(name, os.environ.get("OPENBLAS_NUM_THREADS"))
+        return original(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", spy)
+    mine_module._import_numeric()
+    # one thread while they load, unless the user said otherwise
+    assert {m: seen[m] for m in ("numpy", "pyarrow.compute", "scipy.special")} == dict.fromkeys(
+        ("numpy", "pyarrow.compute", "scipy.special"), preset or "1"
+    )
+    assert os.environ.get("OPENBLAS_NUM_THREADS") == preset
