@@ -673,10 +673,10 @@ def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
         thread.join()
 
 
-#: CSV bytes per record batch when mining: 2 MiB, not the 8 MiB of derm_onto.tables. Arrow's
-#: allocator hands buffers of 8 MiB blocks back to the kernel and faults fresh pages in for
-#: the next block (over half a second of kernel time on a 1M-row Derm1M table); smaller
-#: blocks reuse its pages and peak memory is lower. Interned codes keep per-batch work small.
+#: CSV bytes per record batch when mining: 2 MiB, not the 8 MiB of derm_onto.tables. Buffers
+#: of 8 MiB blocks go back to the kernel and the next block faults fresh pages in; smaller
+#: blocks reuse the allocator's pages (1M-row Derm1M table: ~0.3 s less CPU, mostly kernel
+#: time, and ~400 MB peak instead of 550-750). Interned codes keep per-batch work small.
 BLOCK_SIZE = 1 << 21
 
 
@@ -725,8 +725,8 @@ def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
 def header(path: str) -> list[str]:
     """The column names of a table, as :func:`derm_onto.tables.read_columns` gives them,
     from the first 64 KiB of a CSV (``read_columns`` parses a whole 8 MiB block, inferring
-    every column's type: a third of a second on a Derm1M table). A longer header, a
-    duplicate name or any error goes to ``read_columns``, which names the problem.
+    every column's type: 0.05-0.3 s on a Derm1M table, with the machine's load). A longer
+    header, a duplicate name or any error goes to ``read_columns``, which names the problem.
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
