@@ -861,7 +861,7 @@ def _column_stats(
     }
     names = tuple(sorted(fields))
     values = [fields[name] for name in names]
-    records = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    records = list(map(dict, map(zip, repeat(names), zip(*values, strict=True))))
     return records, margins
 
 
