@@ -349,9 +349,12 @@ class _ColumnState:
         The batch's distinct cells are split (half as many as rows in a Derm1M table) and
         each one's feature set is made once; the rows then take their cell's set."""
         import numpy as np
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         self._grow(n_labels)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
         encoded = pc.dictionary_encode(_no_nulls(array))
         cell = _ints(encoded.indices)  # per row: its distinct cell
         n_cells = len(encoded.dictionary)
