@@ -72,7 +72,10 @@ def dumps(document: Mapping[str, Any]) -> bytes:
         return ('{\n  "associations": []' + tail).encode("utf-8")
     # one line per record; the head and the tail joined to the first and last line, so
     # the text is copied once (tens of MB: each + of the whole would copy it again)
-    lines = list(map(encode, records))
+    from derm_onto.heap import paused_collection
+
+    with paused_collection():  # the encoder's item lists; no cycles
+        lines = list(map(encode, records))
     lines[0] = '{\n  "associations": [\n    ' + lines[0]
     lines[-1] += "\n  ]" + tail
     return ",\n    ".join(lines).encode("utf-8")

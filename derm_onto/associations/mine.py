@@ -50,6 +50,7 @@ from derm_onto.associations.sources import (
     feature_columns,
 )
 from derm_onto.errors import DermOntoError
+from derm_onto.heap import paused_collection
 from derm_onto.matching import Match, Matcher
 from derm_onto.model import KINDS, Kind, Ontology
 
@@ -898,7 +899,8 @@ def mine(
 
     try:
         _import_numeric()  # now, while the files are hashed
-        return _mine(named, ontology, options, show_progress, adapters, digest)
+        with paused_collection():  # many dicts and tuples, no cycles
+            return _mine(named, ontology, options, show_progress, adapters, digest)
     finally:
         hasher.shutdown(wait=False, cancel_futures=True)
 
