@@ -13,6 +13,10 @@ In one run, each in its own process (wall time and peak RSS of the child):
   and synonyms, so there are tens of thousands of distinct cells), and the same at a quarter
   of the rows to show that memory stays flat: `associations mine` vs a pyarrow read.
 
+With ``--compare DIR`` (another checkout, e.g. ``git -C ../main archive HEAD | tar -x -C
+DIR``) that checkout's ``associations mine`` runs too, alternating with this one and the
+read, and the two output files must be byte-identical: before/after ratios from one run.
+
 Target (issue #12): mine <= 3x the read. CPU seconds are reported beside wall seconds
 because the machine is shared (the wall ratio moves with the load): each command runs once
 to warm the page cache, then reads and mines alternate --repeat times and the best of each
@@ -101,11 +105,13 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
     pa_csv.write_csv(pa.table(columns), str(path))
 
 
-def run(cmd: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MiB) of a child process."""
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of a child process (``cwd``: run from
+    that checkout, first on ``python -m``'s path)."""
+    env = {**os.environ, "PYTHONPATH": str(cwd)} if cwd else None
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -120,37 +126,64 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--repeat", type=int, default=3, help="Runs per command (best kept).")
+    parser.add_argument(
+        "--compare", type=Path, help="Another checkout whose mine runs too (PYTHONPATH=DIR)."
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     env_python = [sys.executable]
     mine = [*env_python, "-m", "derm_onto", "associations", "mine"]
     results: list[dict[str, object]] = []
 
+    args.out = args.out.resolve()  # the --compare runs start in their checkout
+    other = args.compare.resolve() if args.compare else None
+
     def measure(name: str, tables: list[str], rows: int) -> None:
         slug = name.replace(" ", "_").replace("+", "_")
         reads: list[tuple[float, float, float]] = []
         mines: list[tuple[float, float, float]] = []
-        run([*mine, *tables, "-o", str(args.out / f"{slug}.json")])  # warm: page cache, caches
-        for _ in range(args.repeat):  # alternating, so both see the same load on the machine
+        others: list[tuple[float, float, float]] = []
+        out = [*tables, "-o", str(args.out / f"{slug}.json")]
+        other_out = [*tables, "-o", str(args.out / f"{slug}.compare.json")]
+        run([*mine, *out])  # warm: page cache, caches
+        if other:
+            run([*mine, *other_out], other)
+        for _ in range(args.repeat):  # alternating, so all see the same load on the machine
             reads.append(run([*env_python, "-c", READ, *tables]))
-            mines.append(run([*mine, *tables, "-o", str(args.out / f"{slug}.json")]))
+            mines.append(run([*mine, *out]))
+            if other:
+                others.append(run([*mine, *other_out], other))
         # the best of --repeat runs: the least disturbed by other work on the machine
         read_s, read_cpu, read_mb = (min(x[i] for x in reads) for i in range(3))
         mine_s, mine_cpu, mine_mb = (min(x[i] for x in mines) for i in range(3))
-        results.append(
-            {
-                "case": name,
-                "rows": rows,
-                "read_s": round(read_s, 2),
-                "mine_s": round(mine_s, 2),
-                "ratio": round(mine_s / read_s, 2),
-                "read_cpu_s": round(read_cpu, 2),
-                "mine_cpu_s": round(mine_cpu, 2),
-                "cpu_ratio": round(mine_cpu / read_cpu, 2),
-                "read_rss_mib": round(read_mb),
-                "mine_rss_mib": round(mine_mb),
-            }
-        )
+        result: dict[str, object] = {
+            "case": name,
+            "rows": rows,
+            "read_s": round(read_s, 2),
+            "mine_s": round(mine_s, 2),
+            "ratio": round(mine_s / read_s, 2),
+            "read_cpu_s": round(read_cpu, 2),
+            "mine_cpu_s": round(mine_cpu, 2),
+            "cpu_ratio": round(mine_cpu / read_cpu, 2),
+            "read_rss_mib": round(read_mb),
+            "mine_rss_mib": round(mine_mb),
+        }
+        if others:
+            other_s, other_cpu, other_mb = (min(x[i] for x in others) for i in range(3))
+            same = (args.out / f"{slug}.json").read_bytes() == (
+                args.out / f"{slug}.compare.json"
+            ).read_bytes()
+            result.update(
+                {
+                    "compare_s": round(other_s, 2),
+                    "compare_ratio": round(other_s / read_s, 2),
+                    "compare_cpu_s": round(other_cpu, 2),
+                    "compare_cpu_ratio": round(other_cpu / read_cpu, 2),
+                    "compare_rss_mib": round(other_mb),
+                    "identical_output": same,
+                }
+            )
+        results.append(result)
 
     load_before = os.getloadavg()
     measure("skincon+fitzpatrick17k", [str(SKINCON), str(FITZ)], 3690 + 16577)
@@ -168,6 +201,12 @@ def main() -> None:
             f"{r['case']!s:26} {r['rows']:>9} {r['read_s']:>7} {r['mine_s']:>7} "
             f"{r['ratio']:>6} {r['cpu_ratio']:>9} {r['read_rss_mib']:>8}M {r['mine_rss_mib']:>8}M"
         )
+        if "compare_s" in r:
+            print(
+                f"{'  --compare':26} {'':>9} {'':>7} {r['compare_s']!s:>7} "
+                f"{r['compare_ratio']!s:>6} {r['compare_cpu_ratio']!s:>9} {'':>9} "
+                f"{r['compare_rss_mib']!s:>8}M  identical output: {r['identical_output']}"
+            )
     load_after = os.getloadavg()
     # the machine's 1-minute load average before and after (2 cores: above 2, the wall
     # ratio also measures the other work)

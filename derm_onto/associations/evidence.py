@@ -68,12 +68,20 @@ def dumps(document: Mapping[str, Any]) -> bytes:
     head = {k: v for k, v in document.items() if k != "associations"}
     records = document.get("associations", [])
     encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # one, reused
-    lines = ",\n".join("    " + encode(r) for r in records)
     body = json.dumps(head, sort_keys=True, indent=2, ensure_ascii=False)
-    block = '"associations": [\n' + lines + "\n  ]" if records else '"associations": []'
     rest = body[1:-1].strip("\n")
-    text = "{\n  " + block + ("," if rest else "") + ("\n" + rest if rest else "") + "\n}\n"
-    return text.encode("utf-8")
+    tail = ("," if rest else "") + ("\n" + rest if rest else "") + "\n}\n"
+    if not records:
+        return ('{\n  "associations": []' + tail).encode("utf-8")
+    # one line per record; the head and the tail joined to the first and last line, so
+    # the text is copied once (tens of MB: each + of the whole would copy it again)
+    from derm_onto.heap import paused_collection
+
+    with paused_collection():  # the encoder's item lists; no cycles
+        lines = list(map(encode, records))
+    lines[0] = '{\n  "associations": [\n    ' + lines[0]
+    lines[-1] += "\n  ]" + tail
+    return ",\n    ".join(lines).encode("utf-8")
 
 
 def schema_path() -> Path:

@@ -6,11 +6,11 @@ hierarchy), so a value becomes a small multi-hot row: the conditions it counts f
 matched conditions and all their ancestors, de-duplicated, so an image of nodular melanoma
 counts once for melanoma and once for each ancestor) and the features it shows (matched
 concepts or findings and their ancestors: a nose image is also a face and a head image).
-Counting is then sparse matrix algebra over the batch: ``J`` (label value x cell value
-pair counts) times ``B`` (cell value x feature) gives per-label-value feature counts, and
-``A^T`` (condition x label value) rolls them up the hierarchy. Memory holds only the
-per-distinct-value tables and a (label values x features) count matrix per column, so it
-stays flat as rows grow.
+Counting is then sparse matrix algebra over the batch, in numpy: each row adds its cell
+value's row of ``B`` (cell value x feature, 0/1, as CSR arrays) to its label value's counts
+(one ``bincount`` per batch), and ``A^T`` (condition x label value) rolls them up the
+hierarchy. Memory holds only the per-distinct-value tables and a (label values x features)
+count matrix per column, so it stays flat as rows grow.
 
 >>> from derm_onto.jsonio import load
 >>> from derm_onto.resources import bundled_ontology_path
@@ -30,9 +30,10 @@ stays flat as rows grow.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -49,6 +50,7 @@ from derm_onto.associations.sources import (
     feature_columns,
 )
 from derm_onto.errors import DermOntoError
+from derm_onto.heap import paused_collection
 from derm_onto.matching import Match, Matcher
 from derm_onto.model import KINDS, Kind, Ontology
 
@@ -158,6 +160,7 @@ class _LabelState:
         self.codes: dict[str, int] = {}
         self.conditions: list[tuple[int, ...]] = []
         self.status: list[str] = []
+        self.encode = Interned(self.codes, self.code)
 
     def code(self, value: str) -> int:
         found = self.codes.get(value)
@@ -189,13 +192,14 @@ class _ColumnState:
         self.vocab = vocab
         self.spec = spec
         self.codes: dict[str, int] = {}
+        self.encode = Interned(self.codes, self.code)
         self.features: list[tuple[int, ...]] = []
         self.annotated: list[bool] = []
         self.unmapped = _Unmapped()
         self.covered: set[int] = set()
         self.counts = np.zeros((0, len(vocab.features)), dtype=np.int64)  # label value x feature
         self.rows = np.zeros(0, dtype=np.int64)  # annotated rows per label value
-        self._matrix: Any = None
+        self._matrix: tuple[Any, Any] | None = None
         self._annotated: Any = None
         self._indptr: list[int] = [0]  # the matrix's rows, as code() adds values
         self._indices: list[int] = []
@@ -274,20 +278,16 @@ class _ColumnState:
             self._unmapped_text[code] = (text, method, candidates)
         return code
 
-    def matrix(self) -> Any:
-        """The (cell value x feature) 0/1 matrix, annotated values only (rebuilt, in C,
-        from the row lists :meth:`code` extends, when values were added)."""
+    def matrix(self) -> tuple[Any, Any]:
+        """The (cell value x feature) 0/1 matrix, annotated values only, as CSR arrays
+        ``(indptr, indices)`` (rebuilt from the row lists :meth:`code` extends, when values
+        were added)."""
         if self._matrix is None:
             import numpy as np
-            from scipy import sparse
 
-            self._matrix = sparse.csr_matrix(
-                (
-                    np.ones(len(self._indices), dtype=np.int64),
-                    np.array(self._indices, dtype=np.int64),
-                    np.array(self._indptr, dtype=np.int64),
-                ),
-                shape=(len(self.features), len(self.vocab.features)),
+            self._matrix = (
+                np.array(self._indptr, dtype=np.int64),
+                np.array(self._indices, dtype=np.int64),
             )
             self._annotated = np.array(self.annotated, dtype=bool)
         return self._matrix
@@ -305,64 +305,100 @@ class _ColumnState:
             self.counts = np.vstack([self.counts, np.zeros((grow, self.counts.shape[1]), np.int64)])
             self.rows = np.concatenate([self.rows, np.zeros(grow, np.int64)])
 
-    def _count_unmapped(self, codes: Any) -> None:
+    def _count_unmapped(self, codes: Any, weights: Any = None) -> None:
+        """Rows per unmapped value: ``codes`` (one per row, or one per distinct cell with
+        its rows as ``weights``)."""
         import numpy as np
 
         if not self._unmapped_text:
             return
-        per_code = np.bincount(codes, minlength=len(self.features))
+        per_code = np.bincount(codes, weights=weights, minlength=len(self.features))
         for code, (text, method, candidates) in self._unmapped_text.items():
             if per_code[code]:
                 self.unmapped.add(text, method, candidates, int(per_code[code]))
 
+    def _count(self, labels: Any, lengths: Any, features: Any) -> None:
+        """Add rows' features to the counts: row i has label ``labels[i]`` and the next
+        ``lengths[i]`` of ``features`` (distinct within the row)."""
+        import numpy as np
+
+        n_features = len(self.vocab.features)
+        cells = np.repeat(labels * n_features, lengths) + features
+        # added in place (no label values x features temporary per batch, which costs
+        # its pages and a full add each time); counts is C-contiguous: a flat view
+        assert self.counts.flags.c_contiguous
+        np.add.at(self.counts.reshape(-1), cells, 1)
+
     def add(self, labels: Any, cells: Any, n_labels: int) -> None:
         """Count one batch: label codes and cell codes, row-aligned."""
         import numpy as np
-        from scipy import sparse
 
         self._grow(n_labels)
         keep = self.annotated_mask()[cells]
         labels, cells = labels[keep], cells[keep]
         if labels.size == 0:
             return
-        pairs = sparse.csr_matrix(
-            (np.ones(labels.size, dtype=np.int64), (labels, cells)),
-            shape=(n_labels, len(self.features)),
-        )
-        self.counts[:n_labels] += (pairs @ self.matrix()).toarray()
+        self._count(labels, *csr_rows(*self.matrix(), cells))
         self.rows[:n_labels] += np.bincount(labels, minlength=n_labels)
         self._count_unmapped(cells)
 
     def add_parts(self, labels: Any, array: Any, n_labels: int) -> None:
         """Count one batch of a list column by its parts: each distinct *part* is resolved
         once (not each distinct combination), and a row's features are the union of its
-        parts' features (a feature twice in a row counts once)."""
+        parts' features (a feature twice in a row counts once).
+
+        The batch's distinct cells are split (half as many as rows in a Derm1M table) and
+        each one's feature set is made once; the rows then take their cell's set."""
         import numpy as np
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         self._grow(n_labels)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        encoded = pc.dictionary_encode(_no_nulls(array))
+        cell = _ints(encoded.indices)  # per row: its distinct cell
+        n_cells = len(encoded.dictionary)
         # split on commas only (a literal split is cheaper than a regex): a part holding ";"
         # or "|" is split again when it is resolved (match_list); parts are stripped there
-        parts = pc.split_pattern(_no_nulls(array), pattern=",")
-        parent = _ints(pc.list_parent_indices(parts))
-        codes = _encode(pc.list_flatten(parts), self.code)
-        annotated = self.annotated_mask()[codes]
-        row_ok = np.bincount(parent[annotated], minlength=len(array)) > 0
-        self.rows[:n_labels] += np.bincount(labels[row_ok], minlength=n_labels)
-        chosen = self.matrix()[codes]
+        parts = pc.split_pattern(encoded.dictionary, pattern=",")
+        parent = _ints(pc.list_parent_indices(parts))  # per part: its cell
+        codes = self.encode(pc.list_flatten(parts))
+        annotated = np.bincount(parent[self.annotated_mask()[codes]], minlength=n_cells) > 0
+        self.rows[:n_labels] += np.bincount(labels[annotated[cell]], minlength=n_labels)
         n_features = len(self.vocab.features)
-        keys = np.repeat(parent, np.diff(chosen.indptr)).astype(np.int64) * n_features
-        keys += chosen.indices
-        # rows come in order, so a stable sort only orders each row's few features (much
-        # faster than np.unique's hashing); then drop repeats of a (row, feature) pair
+        lengths, features = csr_rows(*self.matrix(), codes)
+        keys = np.repeat(parent.astype(np.int64) * n_features, lengths) + features
+        # parts come in cell order, so a stable sort only orders each cell's few features
+        # (much faster than np.unique's hashing); then drop repeats of a (cell, feature)
         keys.sort(kind="stable")
         if keys.size > 1:
             keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-        cells = labels[keys // n_features] * n_features + keys % n_features
-        self.counts[:n_labels] += np.bincount(cells, minlength=n_labels * n_features).reshape(
-            n_labels, n_features
-        )
-        self._count_unmapped(codes)
+        owner = keys // n_features
+        per_cell = np.bincount(owner, minlength=n_cells)
+        offsets = np.concatenate(([0], np.cumsum(per_cell)))
+        self._count(labels, *csr_rows(offsets, keys - owner * n_features, cell))
+        self._count_unmapped(codes, np.bincount(cell, minlength=n_cells)[parent])
+
+
+def csr_rows(indptr: Any, indices: Any, rows: Any) -> tuple[Any, Any]:
+    """Rows of a CSR structure, concatenated: ``(lengths, indices)`` with ``lengths[i]``
+    the length of ``rows[i]``'s row (what ``matrix[rows]`` holds, without scipy).
+
+    >>> import numpy as np
+    >>> lengths, found = csr_rows(np.array([0, 2, 2, 5]), np.arange(5), np.array([2, 0, 1, 2]))
+    >>> lengths.tolist(), found.tolist()
+    ([3, 2, 0, 3], [2, 3, 4, 0, 1, 2, 3, 4])
+    """
+    import numpy as np
+
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    ends = np.cumsum(lengths)
+    positions = np.repeat(starts - ends + lengths, lengths) + np.arange(
+        int(ends[-1]) if ends.size else 0
+    )
+    return lengths, indices[positions]
 
 
 def fold_sentinel(vocab: Vocabulary, kind: Kind, value: str) -> bool:
@@ -370,18 +406,50 @@ def fold_sentinel(vocab: Vocabulary, kind: Kind, value: str) -> bool:
     return vocab.matchers[kind].match(value).method == "sentinel"
 
 
-def _encode(array: Any, lookup: Any) -> Any:
-    """Row codes of a string array, resolving each distinct value once."""
-    import numpy as np
-    import pyarrow.compute as pc
+class Interned:
+    """Codes of string arrays against a growing table of values: ``codes`` (value -> code,
+    the codes 0, 1, 2, ... in insertion order) and ``lookup`` (resolves a new value and
+    adds it). Arrow finds the known values (``index_in``: a value's index in the table is
+    its code); only values never seen go through Python, each once. A batch of a Derm1M
+    table holds hundreds of label values and parts that earlier batches already resolved.
 
-    encoded = pc.dictionary_encode(_no_nulls(array))
-    mapping = np.fromiter(
-        (lookup(v) for v in encoded.dictionary.to_pylist()),
-        dtype=np.int64,
-        count=len(encoded.dictionary),
-    )
-    return mapping[_ints(encoded.indices)]
+    >>> import pyarrow as pa
+    >>> codes: dict[str, int] = {}
+    >>> encode = Interned(codes, lambda v: codes.setdefault(v, len(codes)))
+    >>> encode(pa.array(["b", "a", "b"])).tolist(), encode(pa.array(["a", "c"])).tolist()
+    ([0, 1, 0], [1, 2])
+    """
+
+    def __init__(self, codes: dict[str, int], lookup: Callable[[str], int]) -> None:
+        self.codes = codes
+        self.lookup = lookup
+        self._table: Any = None  # the codes' keys in code order, an Arrow array
+
+    def _known(self) -> Any:
+        import pyarrow as pa
+
+        if self._table is None:
+            self._table = pa.nulls(0, pa.string())
+        if len(self._table) != len(self.codes):  # codes added elsewhere: rebuilt (rare;
+            # pa.array of a list imports pandas, a tenth of a second, in pyarrow 26)
+            self._table = pa.array(list(self.codes), pa.string())
+        return self._table
+
+    def __call__(self, array: Any) -> Any:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = _no_nulls(array)
+        found = pc.index_in(array, value_set=self._known())
+        if found.null_count:
+            new = pc.unique(pc.filter(array, pc.is_null(found)))
+            for value in new.to_pylist():
+                self.lookup(value)
+            # the new values took the next codes, in this order
+            self._table = pa.concat_arrays([self._table, new.cast(pa.string())])
+            found = pc.index_in(array, value_set=self._known())
+        return _ints(found).astype(np.int64)
 
 
 def _no_nulls(array: Any) -> Any:
@@ -414,11 +482,21 @@ def _ints(array: Any) -> Any:
 
 
 def sha256(path: str | Path) -> str:
-    """The SHA-256 of a file, streamed."""
+    """The SHA-256 of a file, streamed through one reused 1 MiB buffer (not a new block
+    per read, which can take fresh pages for the kernel to zero).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_bytes(b"abc" * 500_000)
+    >>> sha256(path) == hashlib.sha256(b"abc" * 500_000).hexdigest()
+    True
+    """
     digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    buffer = bytearray(1 << 20)
+    view = memoryview(buffer)
+    with Path(path).open("rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            digest.update(view[:size])
     return digest.hexdigest()
 
 
@@ -527,7 +605,7 @@ class _SourceRun:
                 label_array = pc.take(join[1], pc.index_in(key, value_set=join[0]))
             else:
                 label_array = batch.column(self.spec.label_column)
-            labels = _encode(label_array, self.labels.code)
+            labels = self.labels.encode(label_array)
             n_labels = len(self.labels.conditions)
             per_label = np.bincount(labels, minlength=n_labels)
             if self.label_rows is None:
@@ -541,7 +619,7 @@ class _SourceRun:
                 if state.spec.encoding == "list" and self.vocab.comma_free(state.spec.kind):
                     state.add_parts(labels, column, n_labels)
                     continue
-                cells = _encode(column, state.code)
+                cells = state.encode(column)
                 state.add(labels, cells, n_labels)
         for state in self.columns:  # label values first seen after a column's last batch
             state.add(np.zeros(0, np.int64), np.zeros(0, np.int64), len(self.labels.conditions))
@@ -599,13 +677,20 @@ def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
         thread.join()
 
 
+#: CSV bytes per record batch when mining: 2 MiB, not the 8 MiB of derm_onto.tables. Buffers
+#: of 8 MiB blocks go back to the kernel and the next block faults fresh pages in; smaller
+#: blocks reuse the allocator's pages (1M-row Derm1M table: ~0.3 s less CPU, mostly kernel
+#: time, and ~400 MB peak instead of 550-750). Interned codes keep per-batch work small.
+BLOCK_SIZE = 1 << 21
+
+
 def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
     """Record batches of only ``columns`` (as strings), streamed: the reader still splits
     every CSV row, but converts only the columns that count (a Derm1M caption is skipped).
-    Parquet reads only those column chunks."""
+    Parquet reads only those column chunks. CSV blocks are :data:`BLOCK_SIZE`."""
     import pyarrow as pa
 
-    from derm_onto.tables import BLOCK_SIZE, table_format
+    from derm_onto.tables import table_format
 
     fmt = table_format(path)
     rows = 0
@@ -641,6 +726,43 @@ def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
         raise DermOntoError(f"{path}: malformed table{where}: {first}") from None
 
 
+def header(path: str) -> list[str]:
+    """The column names of a table, as :func:`derm_onto.tables.read_columns` gives them,
+    from the first 64 KiB of a CSV (``read_columns`` parses a whole 8 MiB block, inferring
+    every column's type: 0.05-0.3 s on a Derm1M table, with the machine's load). A longer
+    header, a duplicate name or any error goes to ``read_columns``, which names the problem.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("a,b\\n1,2\\n")
+    >>> header(str(path))
+    ['a', 'b']
+    """
+    import pyarrow as pa
+
+    from derm_onto.tables import read_columns, table_format
+
+    fmt = table_format(path)
+    if fmt != "parquet":
+        from pyarrow import csv as pa_csv
+
+        try:
+            with pa.input_stream(path, compression="detect") as stream:
+                reader = pa_csv.open_csv(
+                    stream,
+                    read_options=pa_csv.ReadOptions(block_size=1 << 16, use_threads=False),
+                    parse_options=pa_csv.ParseOptions(
+                        delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True
+                    ),
+                )
+                names = list(reader.schema.names)
+            if len(set(names)) == len(names):
+                return names
+        except (pa.ArrowInvalid, OSError):
+            pass
+    return read_columns(path)
+
+
 def _suffix_pattern(suffix: str) -> str:
     import re
 
@@ -655,23 +777,21 @@ def _column_stats(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Records and margins of one column."""
     import numpy as np
-    from scipy import sparse
 
     from derm_onto.associations import stats
 
     n_values = len(run.labels.conditions)
-    rows = [i for i, cs in enumerate(run.labels.conditions) for _ in cs]
-    cols = [c for cs in run.labels.conditions for c in cs]
-    roll = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int64), (rows, cols)),
-        shape=(n_values, len(vocab.conditions)),
-    )
+    # label value -> the conditions it counts for: each value's counts go to all of them
+    rows = np.array([i for i, cs in enumerate(run.labels.conditions) for _ in cs], np.int64)
+    cols = np.array([c for cs in run.labels.conditions for c in cs], np.int64)
     matched = np.array([bool(cs) for cs in run.labels.conditions], dtype=bool)
     counts = state.counts[:n_values]
     per_value = state.rows[:n_values]
     n_total = int(per_value[matched].sum())
-    n_c = np.asarray(roll.T @ per_value).ravel()
-    n_cf = np.asarray(roll.T @ counts)
+    n_c = np.zeros(len(vocab.conditions), np.int64)
+    np.add.at(n_c, cols, per_value[rows])
+    n_cf = np.zeros((len(vocab.conditions), counts.shape[1]), np.int64)
+    np.add.at(n_cf, cols, counts[rows])
     n_f = counts[matched].sum(axis=0)
     covered = np.array(sorted(state.covered), dtype=np.int64)
     tested = np.flatnonzero(n_c >= options.min_images)
@@ -745,7 +865,7 @@ def _column_stats(
     }
     names = tuple(sorted(fields))
     values = [fields[name] for name in names]
-    records = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+    records = list(map(dict, map(zip, repeat(names), zip(*values, strict=True))))
     return records, margins
 
 
@@ -759,8 +879,6 @@ def mine(
 ) -> dict[str, Any]:
     """Mine the tables (``PATH`` or ``SOURCE=PATH``) into an associations document;
     ``adapters`` add to (or replace, by name) the built-in ones."""
-    import importlib
-
     options = options or MineOptions()
     named: list[tuple[str | None, str]] = []
     for arg in tables:
@@ -780,11 +898,30 @@ def mine(
         return digests[path]
 
     try:
-        for module in ("numpy", "pyarrow.compute", "scipy.sparse", "scipy.special"):
-            importlib.import_module(module)  # now, while the files are hashed
-        return _mine(named, ontology, options, show_progress, adapters, digest)
+        _import_numeric()  # now, while the files are hashed
+        with paused_collection():  # many dicts and tuples, no cycles
+            return _mine(named, ontology, options, show_progress, adapters, digest)
     finally:
         hasher.shutdown(wait=False, cancel_futures=True)
+
+
+def _import_numeric() -> None:
+    """Import numpy, pyarrow.compute and scipy.special. OpenBLAS (numpy's and scipy's, when
+    they load) starts a thread per core that spins a while looking for work: a fifth of a
+    second of CPU, and mining calls no BLAS. Unless ``OPENBLAS_NUM_THREADS`` is set, the
+    libraries that load here take one thread (the environment is restored afterwards; BLAS
+    in this process stays single-threaded)."""
+    import importlib
+
+    quiet_blas = "OPENBLAS_NUM_THREADS" not in os.environ
+    if quiet_blas:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        for module in ("numpy", "pyarrow.compute", "scipy.special"):
+            importlib.import_module(module)
+    finally:
+        if quiet_blas:
+            del os.environ["OPENBLAS_NUM_THREADS"]
 
 
 def _mine(
@@ -798,14 +935,14 @@ def _mine(
     """:func:`mine` once the files are being hashed (``digest(path)``: a future)."""
     import numpy as np
 
-    from derm_onto.tables import progress, read_columns
+    from derm_onto.tables import progress
 
     vocab = Vocabulary(ontology)
     extra = {a.name: a for a in adapters}
     specs: list[tuple[SourceAdapter, str]] = []
     headers: dict[str, list[str]] = {}
     for name, path in named:
-        headers[path] = read_columns(path)
+        headers[path] = header(path)
         spec = adapter(name, extra) if name else detect(headers[path], path, extra)
         specs.append((spec, path))
     partners = {spec.name: path for spec, path in specs}
