@@ -414,28 +414,35 @@ def test_dumps_equals_the_reference_form(
 
 
 @pytest.mark.parametrize("preset", [None, "3"])
-def test_numeric_imports_leave_the_environment_as_they_found_it(
-    monkeypatch: pytest.MonkeyPatch, preset: str | None
+def test_one_blas_thread_for_the_cli_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, preset: str | None
 ) -> None:
+    """`associations mine` (our process) loads numpy with one OpenBLAS thread unless the
+    user set OPENBLAS_NUM_THREADS; the library function leaves the environment alone."""
     import os
 
+    from click.testing import CliRunner
+
+    from derm_onto.cli import main
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "x")  # recorded, so the test's end restores it
     if preset is None:
-        monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS")
     else:
         monkeypatch.setenv("OPENBLAS_NUM_THREADS", preset)
-    import importlib
-
-    seen: dict[str, str | None] = {}
-    original = importlib.import_module
-
-    def spy(name: str, package: str | None = None) -> Any:
-        seen.setdefault(name, os.environ.get("OPENBLAS_NUM_THREADS"))
-        return original(name, package)
-
-    monkeypatch.setattr(importlib, "import_module", spy)
-    mine_module._import_numeric()
-    # one thread while they load, unless the user said otherwise
-    assert {m: seen[m] for m in ("numpy", "pyarrow.compute", "scipy.special")} == dict.fromkeys(
-        ("numpy", "pyarrow.compute", "scipy.special"), preset or "1"
-    )
+    table = tmp_path / "t.csv"
+    table.write_text("disease_label,skin_concept\nmelanoma,papule\n")
+    mine_module.mine([str(table)], load(bundled_ontology_path()))
     assert os.environ.get("OPENBLAS_NUM_THREADS") == preset
+    seen: list[str | None] = []
+    original = mine_module.mine
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(os.environ.get("OPENBLAS_NUM_THREADS"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(mine_module, "mine", spy)
+    out = tmp_path / "ev.json"
+    result = CliRunner().invoke(main, ["associations", "mine", str(table), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert seen == [preset or "1"]

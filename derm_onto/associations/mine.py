@@ -30,7 +30,6 @@ count matrix per column, so it stays flat as rows grow.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -906,22 +905,14 @@ def mine(
 
 
 def _import_numeric() -> None:
-    """Import numpy, pyarrow.compute and scipy.special. OpenBLAS (numpy's and scipy's, when
-    they load) starts a thread per core that spins a while looking for work: a fifth of a
-    second of CPU, and mining calls no BLAS. Unless ``OPENBLAS_NUM_THREADS`` is set, the
-    libraries that load here take one thread (the environment is restored afterwards; BLAS
-    in this process stays single-threaded)."""
+    """Import numpy, pyarrow.compute and scipy.special (on a thread, while the files are
+    hashed). The CLI sets ``OPENBLAS_NUM_THREADS=1`` for its own process unless the user set
+    it: OpenBLAS starts a thread per core that spins a while looking for work, a fifth of a
+    second of CPU, and mining calls no BLAS. The library leaves the environment alone."""
     import importlib
 
-    quiet_blas = "OPENBLAS_NUM_THREADS" not in os.environ
-    if quiet_blas:
-        os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    try:
-        for module in ("numpy", "pyarrow.compute", "scipy.special"):
-            importlib.import_module(module)
-    finally:
-        if quiet_blas:
-            del os.environ["OPENBLAS_NUM_THREADS"]
+    for module in ("numpy", "pyarrow.compute", "scipy.special"):
+        importlib.import_module(module)
 
 
 def _mine(
