@@ -700,6 +700,8 @@ def test_issue12_export_and_query_with_evidence(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert any(r["status"] == "supported" and r["source"] for r in rows)
+    for relation in ("typical", "observed"):  # melanoma has links of both, with evidence
+        assert any(r["relation"] == relation and r["n_images"] for r in rows), relation
 
 
 def test_concept_aug_names_the_characteristic_concepts_first() -> None:

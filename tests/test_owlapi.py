@@ -125,3 +125,66 @@ def test_owlapi_sees_observed_concepts_as_annotation_assertions(tiny, tmp_path: 
     back, findings = import_rdf(saved.read_bytes(), "owl")
     assert findings == []
     assert dumps(back) == dumps(onto)
+
+
+EVIDENCE = """
+import glob, json, sys
+import jpype, jpype.imports
+jpype.startJVM(classpath=sorted(glob.glob(sys.argv[2] + "/*.jar")), convertStrings=True)
+from java.io import File
+from org.semanticweb.owlapi.apibinding import OWLManager
+from org.semanticweb.owlapi.model import AxiomType, IRI
+manager = OWLManager.createOWLOntologyManager()
+ontology = manager.loadOntologyFromOntologyDocument(File(sys.argv[1]))
+observed, n_images = IRI.create(sys.argv[3]), IRI.create(sys.argv[4])
+def counts(axiom):
+    return [int(str(a.getValue().getLiteral())) for a in axiom.getAnnotations()
+            if a.getProperty().getIRI().equals(n_images)]
+found = {"observed": [], "typical": []}
+for axiom in ontology.getAxioms(AxiomType.ANNOTATION_ASSERTION):
+    if axiom.getProperty().getIRI().equals(observed) and counts(axiom):
+        found["observed"].append([str(axiom.getSubject()), str(axiom.getValue())])
+for axiom in ontology.getAxioms(AxiomType.SUBCLASS_OF):
+    if counts(axiom):
+        found["typical"].append(str(axiom.getSubClass()))
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.slow
+def test_owlapi_reads_the_evidence_of_both_relations(runner, tmp_path: Path) -> None:
+    """`export --evidence` as RDF/XML: the OWL API reads each source column's evidence as an
+    annotation of the axiom it supports, a SubClassOf axiom for a typical link and an
+    AnnotationAssertion for an observed one, for every link the check finds data for."""
+    from derm_onto.associations import evidence
+    from derm_onto.cli import main
+    from derm_onto.jsonio import load
+    from derm_onto.resources import bundled_ontology_path
+
+    _owlapi()
+    onto = load(bundled_ontology_path())
+    out = tmp_path / "evidence.owl"
+    bundled = str(evidence.default_path())
+    assert runner.invoke(main, ["export", "--evidence", bundled, "-o", str(out)]).exit_code == 0
+    prop = onto.base_iri + "has_observed_feature"
+    ev_n = "https://w3id.org/derm-onto/evidence#n_images"
+    done = subprocess.run(
+        [sys.executable, "-c", EVIDENCE, str(out), str(OWLAPI_JARS), prop, ev_n],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    report = evidence.check(onto, evidence.read(evidence.default_path()))
+    with_data = [x for x in report.links if x.status != "no_data"]
+    observed = {
+        (onto.expand(x.condition), onto.expand(x.feature))
+        for x in with_data
+        if x.relation == "observed"
+    }
+    assert {tuple(i.strip("<>") for i in pair) for pair in found["observed"]} == observed
+    assert len(observed) == len(evidence.observed_links(onto)) > 0
+    typical = {onto.expand(x.condition) for x in with_data if x.relation == "typical"}
+    assert {i.strip("<>") for i in found["typical"]} == typical
