@@ -30,6 +30,19 @@ print(ontology.getClassesInSignature().size(), ontology.getAxiomCount())
 """
 
 
+def _run(script: str, *args: str) -> str:
+    """Run a JPype script in a fresh interpreter (one JVM per process); its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 def _owlapi() -> None:
     require("jpype")
     if not list(OWLAPI_JARS.glob("owlapi-distribution*.jar")):
@@ -46,15 +59,8 @@ def test_issue13_owlapi_save_round_trips(runner, tmp_path: Path) -> None:
     _owlapi()
     exported, saved, back = tmp_path / "d.owl", tmp_path / "protege.owl", tmp_path / "back.json"
     assert runner.invoke(main, ["export", "-o", str(exported)]).exit_code == 0
-    done = subprocess.run(
-        [sys.executable, "-c", SAVE, str(exported), str(saved), str(OWLAPI_JARS)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    classes, axioms = map(int, done.stdout.split()[-2:])
+    stdout = _run(SAVE, str(exported), str(saved), str(OWLAPI_JARS))
+    classes, axioms = map(int, stdout.split()[-2:])
     assert classes > 700 and axioms > 7000
     assert saved.read_bytes() != exported.read_bytes()  # the OWL API wrote its own file
     result = runner.invoke(main, ["import", "rdf", str(saved), "-o", str(back)])
@@ -105,15 +111,8 @@ def test_owlapi_sees_observed_concepts_as_annotation_assertions(tiny, tmp_path: 
     exported, saved = tmp_path / "t.owl", tmp_path / "saved.owl"
     exported.write_bytes(export(onto, "owl"))
     prop = onto.base_iri + "has_observed_feature"
-    done = subprocess.run(
-        [sys.executable, "-c", AXIOMS, str(exported), str(saved), str(OWLAPI_JARS), prop],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = json.loads(done.stdout.splitlines()[-1])
+    stdout = _run(AXIOMS, str(exported), str(saved), str(OWLAPI_JARS), prop)
+    found = json.loads(stdout.splitlines()[-1])
     assert prop in found["declared"]
     assert sorted(found["annotations"]) == sorted(
         [onto.expand(c), onto.expand(x), True] for c, xs in observed.items() for x in xs
@@ -168,15 +167,8 @@ def test_owlapi_reads_the_evidence_of_both_relations(runner, tmp_path: Path) -> 
     assert runner.invoke(main, ["export", "--evidence", bundled, "-o", str(out)]).exit_code == 0
     prop = onto.base_iri + "has_observed_feature"
     ev_n = "https://w3id.org/derm-onto/evidence#n_images"
-    done = subprocess.run(
-        [sys.executable, "-c", EVIDENCE, str(out), str(OWLAPI_JARS), prop, ev_n],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = json.loads(done.stdout.splitlines()[-1])
+    stdout = _run(EVIDENCE, str(out), str(OWLAPI_JARS), prop, ev_n)
+    found = json.loads(stdout.splitlines()[-1])
     report = evidence.check(onto, evidence.read(evidence.default_path()))
     with_data = [x for x in report.links if x.status != "no_data"]
     observed = {
