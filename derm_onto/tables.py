@@ -63,8 +63,22 @@ def _input(path: Path) -> Any:
     return pa.input_stream(str(path), compression="detect")
 
 
+#: A CSV header is read from this many bytes first: opening a reader parses its first block
+#: and infers every column's type, 0.05-0.3 s for a whole 8 MiB block of a Derm1M table. A
+#: longer header (or a first block pyarrow refuses) is read again with the full block.
+HEADER_BLOCK = 1 << 16
+
+
 def read_columns(path: str | os.PathLike[str]) -> list[str]:
-    """The column names of a table."""
+    """The column names of a table (a CSV's from its first :data:`HEADER_BLOCK` bytes when
+    the header fits).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("a,b\\n1,2\\n")
+    >>> read_columns(path)
+    ['a', 'b']
+    """
     source = Path(path)
     fmt = table_format(source)
     try:
@@ -73,9 +87,17 @@ def read_columns(path: str | os.PathLike[str]) -> list[str]:
 
             names = list(pq.ParquetFile(str(source)).schema_arrow.names)
             return _check_unique(source, names)
+        import pyarrow as pa
         from pyarrow import csv as pa_csv
 
         read, parse, _ = _csv_options(fmt)
+        first = pa_csv.ReadOptions(block_size=HEADER_BLOCK, use_threads=False)
+        try:
+            with _input(source) as stream:
+                reader = pa_csv.open_csv(stream, read_options=first, parse_options=parse)
+                return _check_unique(source, list(reader.schema.names))
+        except pa.ArrowInvalid:  # a header longer than the block, or a malformed first rows
+            pass
         with _input(source) as stream:
             reader = pa_csv.open_csv(stream, read_options=read, parse_options=parse)
             return _check_unique(source, list(reader.schema.names))

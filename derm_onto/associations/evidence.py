@@ -286,22 +286,6 @@ def is_frequent(row: Mapping[str, Any], min_images: int, options: CheckOptions) 
     )
 
 
-def _implied(ontology: Ontology, graph: Any) -> set[tuple[str, str]]:
-    """Pairs asserted on a condition or on one of its ancestors (OWL inheritance)."""
-    from derm_onto import hierarchy
-
-    direct: dict[str, set[str]] = {}
-    for c, f in asserted_links(ontology):
-        direct.setdefault(c, set()).add(f)
-    out: set[tuple[str, str]] = set()
-    for condition in ontology.conditions:
-        if condition.id not in graph:
-            continue
-        for a in hierarchy.ancestors(graph, condition.id, reflexive=True):
-            out.update((condition.id, f) for f in direct.get(a, ()))
-    return out
-
-
 def depletion_p(evidence: Sequence[Evidence]) -> list[float]:
     """One-sided Fisher exact p-values of depletion, one per row: ``P(X <= n_with_feature)``
     with ``X ~ Hypergeom(n_total, n_feature, n_images)``, the chance of seeing the feature
@@ -379,15 +363,20 @@ class CheckReport:
     implied: frozenset[tuple[str, str]] = frozenset()
 
     def observed_policy(
-        self, ontology: Ontology, excluded: Iterable[tuple[str, str]] = ()
+        self,
+        ontology: Ontology,
+        excluded: Iterable[tuple[str, str]] = (),
+        implied: set[tuple[str, str]] | frozenset[tuple[str, str]] | None = None,
     ) -> set[tuple[str, str]]:
         """The observed links the evidence calls for: every frequent (condition, concept)
-        pair that no typical link implies, apart from those the curation ``excluded``.
-        Findings (sites, symptoms) are left out: how often a site is photographed says how
-        the data were sampled. Unlike a typical link, an observed one is a statement about
-        the condition's own images, so a group gets it only when its images show it."""
+        pair that no typical link implies (the checked ontology's, or ``implied``), apart
+        from those the curation ``excluded``. Findings (sites, symptoms) are left out: how
+        often a site is photographed says how the data were sampled. Unlike a typical link,
+        an observed one is a statement about the condition's own images, so a group gets it
+        only when its images show it."""
         concepts = {t.id for t in ontology.concepts}
-        return {k for k in self.frequent if k[1] in concepts} - self.implied - set(excluded)
+        implied = self.implied if implied is None else implied
+        return {k for k in self.frequent if k[1] in concepts} - implied - set(excluded)
 
     def as_dict(self, ontology: Ontology) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -438,7 +427,7 @@ def check(
             ]
         )
         links += [dataclasses.replace(x, status=verdict(x.evidence, options)) for x in tested]
-    implied = _implied(ontology, graph)
+    implied = implied_links(graph, asserted_links(ontology))
     observed = set(observed_links(ontology))
     artifacts = {
         t.id

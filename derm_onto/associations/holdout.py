@@ -217,14 +217,10 @@ def evaluate(
     curated = ((proposed - decided["reject"]) | decided["add"]) & candidates
     graph = hierarchy.build_graph(ontology)
     curated_typical = (before - contradicted) | curated
-    concepts = {t.id for t in ontology.concepts}
-    observed = (
-        {k for k in report.frequent if k[1] in concepts}
-        - implied_links(graph, curated_typical)
-        - decided["exclude"]
-    )
     observe_sets = {
-        "curated_observed": observed,
+        "curated_observed": report.observed_policy(
+            ontology, decided["exclude"], implied_links(graph, curated_typical)
+        ),
         "shipped_observed": set(observed_links(ontology)),
     }
     diseases = disease_nodes(ontology, graph, options)

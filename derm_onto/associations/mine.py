@@ -725,43 +725,6 @@ def read_selected(path: str, columns: list[str]) -> Iterator[Any]:
         raise DermOntoError(f"{path}: malformed table{where}: {first}") from None
 
 
-def header(path: str) -> list[str]:
-    """The column names of a table, as :func:`derm_onto.tables.read_columns` gives them,
-    from the first 64 KiB of a CSV (``read_columns`` parses a whole 8 MiB block, inferring
-    every column's type: 0.05-0.3 s on a Derm1M table, with the machine's load). A longer
-    header, a duplicate name or any error goes to ``read_columns``, which names the problem.
-
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = path.write_text("a,b\\n1,2\\n")
-    >>> header(str(path))
-    ['a', 'b']
-    """
-    import pyarrow as pa
-
-    from derm_onto.tables import read_columns, table_format
-
-    fmt = table_format(path)
-    if fmt != "parquet":
-        from pyarrow import csv as pa_csv
-
-        try:
-            with pa.input_stream(path, compression="detect") as stream:
-                reader = pa_csv.open_csv(
-                    stream,
-                    read_options=pa_csv.ReadOptions(block_size=1 << 16, use_threads=False),
-                    parse_options=pa_csv.ParseOptions(
-                        delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True
-                    ),
-                )
-                names = list(reader.schema.names)
-            if len(set(names)) == len(names):
-                return names
-        except (pa.ArrowInvalid, OSError):
-            pass
-    return read_columns(path)
-
-
 def _suffix_pattern(suffix: str) -> str:
     import re
 
@@ -926,14 +889,14 @@ def _mine(
     """:func:`mine` once the files are being hashed (``digest(path)``: a future)."""
     import numpy as np
 
-    from derm_onto.tables import progress
+    from derm_onto.tables import progress, read_columns
 
     vocab = Vocabulary(ontology)
     extra = {a.name: a for a in adapters}
     specs: list[tuple[SourceAdapter, str]] = []
     headers: dict[str, list[str]] = {}
     for name, path in named:
-        headers[path] = header(path)
+        headers[path] = read_columns(path)
         spec = adapter(name, extra) if name else detect(headers[path], path, extra)
         specs.append((spec, path))
     partners = {spec.name: path for spec, path in specs}

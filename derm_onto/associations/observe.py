@@ -16,10 +16,9 @@ The rewrite is deterministic: the same curation, ontology and evidence give the 
 (``json.dumps(indent=2, ensure_ascii=True)`` in the file's own key order, a newline at the
 end), and applying it again changes nothing.
 
->>> from derm_onto.associations.evidence import Evidence
->>> e = Evidence("C:1", "F:1", "skincon", "Papule", 40, 30, 500, 3000, 0.75, 0.6, 0.86,
-...              4.5, 1e-9)
->>> print(reason(e))
+>>> print(reason({"source": "skincon", "column": "Papule", "n_images": 40,
+...               "n_with_feature": 30, "confidence": 0.75, "ci_low": 0.6,
+...               "ci_high": 0.86, "lift": 4.5, "q_value": 1e-9}))
 Observed, not claimed typical: annotators mark it in 30 of 40 images (75%, 95% CI 60%-86%, \
 lift 4.5, q < 0.001) in skincon column 'Papule'.
 """
@@ -33,7 +32,6 @@ from typing import Any
 
 from derm_onto.associations.evidence import (
     CheckOptions,
-    Evidence,
     check,
     is_frequent,
     observed_links,
@@ -51,31 +49,17 @@ class ObserveResult:
     kept: list[tuple[str, str]] = field(default_factory=list)
 
 
-def reason(best: Evidence) -> str:
-    """The ``observe`` decision's reason: the counts of the best source column."""
-    q = best.q_value
-    q_text = "" if q is None else (", q < 0.001" if q < 0.001 else f", q = {q:.3f}")
+def reason(best: Mapping[str, Any]) -> str:
+    """The ``observe`` decision's reason: the counts of the best source column (an
+    evidence record)."""
+    q = best["q_value"]
+    q_text = ", q < 0.001" if q < 0.001 else f", q = {q:.3f}"
     return (
-        f"Observed, not claimed typical: annotators mark it in {best.n_with_feature} of "
-        f"{best.n_images} images ({best.confidence:.0%}, 95% CI {best.ci_low:.0%}-"
-        f"{best.ci_high:.0%}, lift {best.lift:.1f}{q_text}) in {best.source} column "
-        f"{best.column!r}."
+        f"Observed, not claimed typical: annotators mark it in {best['n_with_feature']} of "
+        f"{best['n_images']} images ({best['confidence']:.0%}, 95% CI {best['ci_low']:.0%}-"
+        f"{best['ci_high']:.0%}, lift {best['lift']:.1f}{q_text}) in {best['source']} column "
+        f"{best['column']!r}."
     )
-
-
-def _best(rows: list[Evidence], min_images: int, options: CheckOptions) -> Evidence:
-    """The frequent row with the highest confidence (ties: most images, then names)."""
-
-    def as_record(e: Evidence) -> dict[str, Any]:
-        return {
-            "n_images": e.n_images,
-            "confidence": e.confidence,
-            "q_value": 1.0 if e.q_value is None else e.q_value,
-            "ci_low": e.ci_low,
-        }
-
-    good = [e for e in rows if is_frequent(as_record(e), min_images, options)]
-    return max(good or rows, key=lambda e: (e.confidence, e.n_images, e.source, e.column))
 
 
 def _term_keys(curation: Mapping[str, Any], ontology: Ontology) -> dict[str, str]:
@@ -151,7 +135,10 @@ def observe(
             terms[key].pop("observed_concepts", None)
     kept = [d for d in decisions if d["decision"] != "observe"]
     for c, f in sorted(wanted, key=lambda k: (keys[k[0]].casefold(), k)):
-        best = _best(index.evidence(c, f), index.min_images, options)
+        best = max(  # the frequent record with the highest confidence (ties: most images)
+            (r for r in index.records[(c, f)] if is_frequent(r, index.min_images, options)),
+            key=lambda r: (r["confidence"], r["n_images"], r["source"], r["column"]),
+        )
         kept.append(
             {
                 "condition": keys[c],

@@ -62,12 +62,10 @@ def join_natural(items: Sequence[str]) -> str:
 def _linked(ontology: Ontology) -> set[tuple[str, str]]:
     """(condition, concept) pairs the ontology links: typical (own or inherited from an
     ancestor) or observed (own only)."""
-    from derm_onto.associations.evidence import implied_links
+    from derm_onto.associations.evidence import asserted_links, implied_links, observed_links
 
     graph = hierarchy.build_graph(ontology)
-    typical = {(c.id, f) for c in ontology.conditions for f in c.concepts}
-    observed = {(c.id, f) for c in ontology.conditions for f in c.observed_concepts}
-    return implied_links(graph, typical) | observed
+    return implied_links(graph, asserted_links(ontology)) | set(observed_links(ontology))
 
 
 class ConceptEvidence:
